@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class MozillaDjangoOidcDbConfig(AppConfig):
+    name = "mozilla_django_oidc_db"
+    default_auto_field = "django.db.models.AutoField"
+
+    def ready(self) -> None:
+        from . import checks, plugins, signals  # noqa: F401 - registers checks, plugin, receivers
+
+        checks.register_checks()
+        post_migrate.connect(
+            signals.populate_oidc_config_models,
+            sender=self,
+            dispatch_uid="oidcdb.populate_oidc_config_models",
+        )

@@ -1,0 +1,220 @@
+"""The authentication backend: completes a login with the settings of its client."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+import mozilla_django_oidc.auth as upstream_auth
+import requests
+from requests.auth import HTTPBasicAuth
+
+from ._protocol.http import provider_session
+from .config import dynamic_setting, lookup_config
+from .exceptions import MissingInitialisation, OIDCLoginFailed, ProviderError
+from .models import UserInformationClaimsSources
+from .plugins import AbstractUserOIDCPlugin, AnonymousUserOIDCPlugin, BaseOIDCPlugin
+from .registry import register as registry
+from .typing import JSONObject
+from .views import note_login_failure
+
+logger = logging.getLogger(__name__)
+
+missing = object()
+
+
+class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
+    request: HttpRequest | None = None
+    config = None
+
+    OIDC_OP_TOKEN_ENDPOINT = dynamic_setting[str]()
+    OIDC_OP_USER_ENDPOINT = dynamic_setting[str]()
+    OIDC_OP_JWKS_ENDPOINT = dynamic_setting[str | None](default=None)
+    OIDC_RP_CLIENT_ID = dynamic_setting[str]()
+    OIDC_RP_CLIENT_SECRET = dynamic_setting[str]()
+    OIDC_RP_SIGN_ALGO = dynamic_setting[str](default="HS256")
+    OIDC_RP_IDP_SIGN_KEY = dynamic_setting[str | None](default=None)
+
+    def __init__(self, *args, **kwargs):
+        # Django makes a backend for every authenticate() and permission check: no I/O.
+        self.UserModel = get_user_model()
+
+    # -- configuration -----------------------------------------------------------------
+
+    @property
+    def plugin(self) -> BaseOIDCPlugin:
+        return registry[self.config.identifier]
+
+    def get_settings(self, attr: str, *args) -> Any:
+        if not self.config:
+            raise MissingInitialisation("No OIDC client is loaded: call authenticate() first.")
+        plugin = self.plugin
+        if not getattr(self, "_settings_validated", False):
+            plugin.validate_settings()
+            self._settings_validated = True
+        return plugin.get_setting(attr, *args)
+
+    def _check_candidate_backend(self) -> bool:
+        return self.get_settings("enabled")
+
+    def _user_plugin(self) -> AbstractUserOIDCPlugin:
+        plugin = self.plugin
+        if not isinstance(plugin, AbstractUserOIDCPlugin):
+            raise TypeError(f"Plugin '{plugin.identifier}' does not manage Django users.")
+        return plugin
+
+    # -- the flow ----------------------------------------------------------------------
+
+    def authenticate(self, request, nonce=None, code_verifier=None):
+        if request is None:
+            return None
+        try:
+            self.config = lookup_config(request)
+        except BadRequest:
+            # not an OIDC callback: let the other backends answer
+            return None
+        self.request = request
+        if self.config.identifier not in registry:
+            note_login_failure(request, f"no plugin for client '{self.config.identifier}'")
+            return None
+        if not self._check_candidate_backend():
+            note_login_failure(request, f"OIDC client '{self.config.identifier}' is disabled")
+            return None
+
+        user = super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
+        if user:
+            user._oidcdb_config_identifier = self.config.identifier
+        return user
+
+    def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
+        auth = None
+        if self.get_settings("OIDC_TOKEN_USE_BASIC_AUTH", False):
+            # RFC 6749 section 2.3.1: the credentials are form-urlencoded first
+            from urllib.parse import quote_plus
+
+            auth = HTTPBasicAuth(
+                quote_plus(payload["client_id"]), quote_plus(payload.pop("client_secret"))
+            )
+        response = provider_session().post(self.OIDC_OP_TOKEN_ENDPOINT, data=payload, auth=auth)
+        self.raise_token_response_error(response)
+        try:
+            token_info = response.json()
+        except ValueError:
+            raise ProviderError("The token endpoint did not answer with JSON.")
+        if not isinstance(token_info, dict) or not token_info.get("id_token"):
+            raise ProviderError("The token endpoint's answer has no id_token.")
+        return token_info
+
+    def raise_token_response_error(self, response: requests.Response) -> None:
+        if response.status_code == 200:
+            return
+        error = ""
+        try:
+            body = response.json()
+            if isinstance(body, dict):
+                error = str(body.get("error", ""))[:100]
+        except ValueError:
+            pass
+        raise ProviderError(
+            f"The token endpoint answered {response.status_code}"
+            + (f" with error '{error}'" if error else "")
+        )
+
+    def get_userinfo(self, access_token: str, id_token: str, payload: JSONObject) -> JSONObject:
+        if self.config.userinfo_claims_source == UserInformationClaimsSources.id_token:
+            logger.debug("Using the ID token's claims as user information")
+            return payload
+        logger.debug("Fetching user information from the userinfo endpoint")
+        response = provider_session().get(
+            self.OIDC_OP_USER_ENDPOINT,
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+        if response.status_code != 200:
+            raise ProviderError(f"The userinfo endpoint answered {response.status_code}")
+        if response.headers.get("content-type", "").lower().startswith("application/jwt"):
+            return self.verify_token(response.text)
+        try:
+            claims = response.json()
+        except ValueError:
+            raise ProviderError("The userinfo endpoint did not answer with JSON.")
+        if not isinstance(claims, dict):
+            raise ProviderError("The userinfo endpoint did not answer with a JSON object.")
+        return claims
+
+    # -- users -------------------------------------------------------------------------
+
+    def get_or_create_user(self, access_token, id_token, payload):
+        plugin = self.plugin
+        if isinstance(plugin, AnonymousUserOIDCPlugin):
+            return plugin.get_or_create_user(access_token, id_token, payload, self.request)
+        try:
+            return self._get_or_create_django_user(access_token, id_token, payload)
+        except SuspiciousOperation as exc:
+            # upstream catches these and returns None: keep the reason for the person
+            user_message = getattr(exc, "user_message", None)
+            note_login_failure(self.request, str(exc.args[0] if exc.args else exc), user_message)
+            raise
+
+    def _get_or_create_django_user(self, access_token, id_token, payload):
+        user_info = self.get_userinfo(access_token, id_token, payload)
+        if not self.verify_claims(user_info):
+            raise OIDCLoginFailed("Claims verification failed")
+
+        # Everything written for one login commits together, or not at all.
+        with transaction.atomic():
+            users = list(self.filter_users_by_claims(user_info))
+            if len(users) == 1:
+                user = self.update_user(users[0], user_info)
+            elif len(users) > 1:
+                raise OIDCLoginFailed("Multiple users returned")
+            elif self.get_settings("OIDC_CREATE_USER", True):
+                user = self._create_user_once(user_info)
+            else:
+                raise OIDCLoginFailed(
+                    "No user matches the claims and OIDC_CREATE_USER is off",
+                    user_message="There is no account for you on this site.",
+                )
+        if user is not None and not isinstance(user, self.UserModel):
+            raise TypeError("The plugin returned something that is not a user.")
+        return user
+
+    def _create_user_once(self, user_info: JSONObject):
+        """Create the user; if a concurrent login created it first, update that one."""
+        try:
+            with transaction.atomic():
+                return self.create_user(user_info)
+        except IntegrityError:
+            users = list(self.filter_users_by_claims(user_info))
+            if len(users) != 1:
+                raise
+            return self.update_user(users[0], user_info)
+
+    def verify_claims(self, claims: JSONObject) -> bool:
+        if not claims:
+            return False
+        return self._user_plugin().verify_claims(claims)
+
+    def filter_users_by_claims(self, claims: JSONObject):
+        return self._user_plugin().filter_users_by_claims(claims)
+
+    def create_user(self, claims: JSONObject):
+        return self._user_plugin().create_user(claims)
+
+    def update_user(self, user, claims: JSONObject):
+        return self._user_plugin().update_user(user, claims)
+
+    def get_user(self, user_id):
+        user = super().get_user(user_id)
+        # unlike upstream, a deactivated user is logged out (as with ModelBackend)
+        if user is not None and not self.user_can_authenticate(user):
+            return None
+        return user
+
+
+__all__ = ["OIDCAuthenticationBackend", "AnonymousUser"]

@@ -1,0 +1,101 @@
+from django.utils.translation import gettext_lazy as _
+
+_STRING_LIST = {"type": "array", "items": {"type": "string"}}
+
+ADMIN_OPTIONS_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Options",
+    "description": _("OIDC configuration options"),
+    "type": "object",
+    "additionalProperties": True,
+    "properties": {
+        "user_settings": {
+            "description": _("Settings for managing local Django users"),
+            "type": "object",
+            "additionalProperties": True,
+            "required": ["claim_mappings"],
+            "properties": {
+                "claim_mappings": {
+                    "description": _("Mapping from user-model fields to OIDC claim paths"),
+                    "type": "object",
+                    "additionalProperties": True,
+                    "required": ["username"],
+                    "properties": {
+                        "username": {
+                            "description": _("The claim path to use for the username field"),
+                            **_STRING_LIST,
+                        },
+                        "first_name": {
+                            "description": _("The claim path to use for the first name field"),
+                            **_STRING_LIST,
+                        },
+                        "last_name": {
+                            "description": _("The claim path to use for the last name field"),
+                            **_STRING_LIST,
+                        },
+                        "email": {
+                            "description": _("The claim path to use for the email field"),
+                            **_STRING_LIST,
+                        },
+                    },
+                },
+                "username_case_sensitive": {
+                    "description": _(
+                        "Whether the username should be looked up case sensitively. "
+                        "Defaults to true."
+                    ),
+                    "type": "boolean",
+                },
+                "sensitive_claims": {
+                    "description": _(
+                        "The claim paths whose values are masked in the logs. The username "
+                        "claim is always masked."
+                    ),
+                    "type": "array",
+                    "items": _STRING_LIST,
+                },
+            },
+        },
+        "groups_settings": {
+            "description": _("Settings to put created users in the right Django groups"),
+            "type": "object",
+            "properties": {
+                "claim_mapping": {
+                    "description": _("The claim path holding the names of the user's groups"),
+                    **_STRING_LIST,
+                },
+                "sync": {
+                    "description": _(
+                        "Create local groups for names in the groups claim when they "
+                        "do not exist yet"
+                    ),
+                    "type": "boolean",
+                },
+                "sync_pattern": {
+                    "description": _(
+                        "Glob a group name must match to be created locally (when sync is on)"
+                    ),
+                    "type": "string",
+                },
+                "default_groups": {
+                    "description": _("Names of the groups every OIDC user is put into"),
+                    **_STRING_LIST,
+                },
+                "make_users_staff": {
+                    "description": _(
+                        "Users are flagged as staff when they log in through OIDC. "
+                        "This gives them no permissions by itself."
+                    ),
+                    "type": "boolean",
+                },
+                "superuser_group_names": {
+                    "description": _(
+                        "Users in any of these groups (from the groups claim) are made "
+                        "superuser; users in none of them lose superuser status"
+                    ),
+                    **_STRING_LIST,
+                },
+            },
+        },
+    },
+}

@@ -1,0 +1,26 @@
+"""Type aliases shared by the package (spelled for Python 3.11, which lacks PEP 695)."""
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from typing import Literal, Protocol, TypeAlias, Union
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+
+EndpointFieldNames: TypeAlias = Literal[
+    "oidc_op_authorization_endpoint",
+    "oidc_op_token_endpoint",
+    "oidc_op_user_endpoint",
+    "oidc_op_jwks_endpoint",
+    "oidc_op_logout_endpoint",
+]
+
+JSONPrimitive: TypeAlias = Union[str, int, float, bool, None]
+JSONValue: TypeAlias = Union[JSONPrimitive, list["JSONValue"], "JSONObject"]
+JSONObject: TypeAlias = MutableMapping[str, JSONValue]
+
+ClaimPath: TypeAlias = Sequence[str]
+GetParams: TypeAlias = Mapping[str, Union[str, bytes]]
+
+
+class DjangoView(Protocol):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase: ...

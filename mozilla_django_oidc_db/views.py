@@ -1,0 +1,422 @@
+"""Views: start a login for one client, route the callback, show failures.
+
+Every failure of a login ends on a page with a readable message (the admin failure
+page, or the client's failure URL with a Django message); the log gets the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from django.contrib import admin, messages
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
+from django.core.exceptions import (
+    BadRequest,
+    DisallowedRedirect,
+    ImproperlyConfigured,
+    PermissionDenied,
+    SuspiciousOperation,
+    ValidationError,
+)
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView, View
+
+import jwt
+import mozilla_django_oidc.views as upstream_views
+import requests
+
+from ._protocol.http import provider_session
+from .app_settings import oidcdb_settings
+from .config import client_scope, dynamic_setting, lookup_config, store_config
+from .constants import OIDC_ADMIN_CONFIG_IDENTIFIER
+from .exceptions import OIDCLoginFailed, OIDCProviderOutage
+from .registry import register as registry
+from .typing import GetParams
+
+logger = logging.getLogger(__name__)
+
+_OIDC_ERROR_SESSION_KEY = "oidc-error"
+_RETURN_URL_SESSION_KEY = "oidc-db_redirect_next"
+
+#: Authorization request parameters that protect the flow: extra parameters from
+#: settings or plugins may not replace them.
+PROTECTED_AUTH_PARAMS = frozenset({"state", "nonce", "code_challenge", "code_challenge_method"})
+
+GENERIC_FAILURE_MESSAGE = _("The login could not be completed. Please try again.")
+
+
+def get_exception_message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return exc.messages[0]
+    if exc.args:
+        return str(exc.args[0])
+    return type(exc).__name__
+
+
+# -- recording why a login failed ------------------------------------------------------
+
+
+def note_login_failure(request: HttpRequest, reason: str, user_message=None) -> None:
+    """Remember why this request's login failed, for the log and for the person."""
+    request._oidcdb_failure = (reason, user_message or GENERIC_FAILURE_MESSAGE)
+
+
+def _failure_of(request: HttpRequest) -> tuple[str, Any]:
+    return getattr(request, "_oidcdb_failure", None) or (
+        "login refused",
+        GENERIC_FAILURE_MESSAGE,
+    )
+
+
+def _describe(exc: BaseException) -> tuple[str, Any]:
+    """(reason for the log, message for the person) for an exception of a login."""
+    if isinstance(exc, OIDCLoginFailed):
+        return get_exception_message(exc), exc.user_message
+    if isinstance(exc, requests.Timeout):
+        return "the identity provider did not answer in time", _(
+            "The identity provider did not answer in time. Please try again later."
+        )
+    if isinstance(exc, requests.RequestException):
+        return f"call to the identity provider failed ({type(exc).__name__})", _(
+            "The identity provider could not be reached or returned an error."
+        )
+    if isinstance(exc, (jwt.PyJWTError, SuspiciousOperation)):
+        return f"token rejected: {get_exception_message(exc)}", _(
+            "The identity provider's answer could not be verified."
+        )
+    if isinstance(exc, ImproperlyConfigured):
+        return f"configuration error: {exc}", _(
+            "Login with this identity provider is not configured correctly."
+        )
+    if isinstance(exc, (DatabaseError, ValidationError)):
+        # the database text may hold other people's data: log it, never show it
+        return f"{type(exc).__name__}: {get_exception_message(exc)}", _(
+            "Your account could not be saved. Please contact your administrator."
+        )
+    return f"{type(exc).__name__}: {get_exception_message(exc)}", GENERIC_FAILURE_MESSAGE
+
+
+#: Exceptions a callback turns into a failure page (anything else is a bug: a 500).
+HANDLED_CALLBACK_ERRORS = (
+    SuspiciousOperation,
+    requests.RequestException,
+    jwt.PyJWTError,
+    ImproperlyConfigured,
+    DatabaseError,
+    ValidationError,
+    ValueError,
+    KeyError,
+    TypeError,
+)
+
+
+# -- callback --------------------------------------------------------------------------
+
+
+def _invalid_callback(request: HttpRequest, reason: str) -> HttpResponseBase:
+    logger.warning("OIDC callback refused: %s", reason)
+    return render(request, "mozilla_django_oidc_db/callback_invalid.html", status=400)
+
+
+class OIDCCallbackView(View):
+    """The single callback URL: find the client of the flow, let its plugin answer."""
+
+    def dispatch(self, request, *args, **kwargs):
+        with client_scope():
+            return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        try:
+            store_config(request)
+        except BadRequest:
+            return _invalid_callback(request, "no login in progress matches this state")
+        configuration = lookup_config(request)
+        plugin = registry.get(configuration.identifier)
+        if plugin is None:
+            return _invalid_callback(
+                request, f"no plugin is registered for client '{configuration.identifier}'"
+            )
+        return plugin.handle_callback(request)
+
+
+def _claim_state(state: str) -> bool:
+    """Mark ``state`` as used, in the shared cache; ``False`` if it was used already.
+
+    The session entry of a state is deleted when it is used, but two requests racing
+    with the same state (a replayed callback, possibly on another process) can both
+    read it first; the cache's atomic ``add`` lets only one through.
+    """
+    key = "oidcdb:used-state:" + hashlib.sha256(state.encode()).hexdigest()
+    try:
+        return caches[oidcdb_settings.OIDCDB_CACHE].add(key, 1, timeout=60 * 60)
+    except Exception:  # a cache outage must not lock everybody out
+        logger.warning("Could not record the OIDC state in the cache", exc_info=True)
+        return True
+
+
+class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackView):
+    """Base for plugin callback views: upstream's flow, settings from the client."""
+
+    def dispatch(self, request, *args, **kwargs):
+        with client_scope():
+            return super().dispatch(request, *args, **kwargs)
+
+    def get_settings(self, attr: str, *args) -> Any:
+        if not hasattr(self, "_config"):
+            self._config = lookup_config(self.request)
+        plugin = registry.get(self._config.identifier)
+        if plugin is None:
+            from .config import get_setting_from_config
+
+            return get_setting_from_config(self._config, attr, *args)
+        return plugin.get_setting(attr, *args)
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        error = request.GET.get("error")
+        state = request.GET.get("state")
+        if error:
+            description = request.GET.get("error_description", "")
+            logger.info(
+                "The identity provider returned error '%s' to the callback: %s",
+                error[:100],
+                description[:300],
+            )
+            user_message = _("The login was cancelled or refused at the identity provider.")
+            if oidcdb_settings.OIDCDB_SHOW_PROVIDER_ERROR_DESCRIPTION and description:
+                user_message = description[:300]
+            note_login_failure(request, f"provider returned error '{error[:100]}'", user_message)
+        elif state and "code" in request.GET and not _claim_state(state):
+            note_login_failure(
+                request,
+                "the state of this callback was used before (replayed callback)",
+                _("This login link was already used. Please start the login again."),
+            )
+            return self.login_failure()
+        try:
+            return super().get(request)
+        except HANDLED_CALLBACK_ERRORS as exc:
+            reason, user_message = _describe(exc)
+            logger.warning("OIDC login failed: %s", reason, exc_info=not isinstance(exc, OIDCLoginFailed))
+            note_login_failure(request, reason, user_message)
+            return self.login_failure()
+
+    def login_failure(self):
+        reason, user_message = _failure_of(self.request)
+        logger.info("OIDC login failed: %s", reason)
+        self.show_failure_message(user_message)
+        return super().login_failure()
+
+    def show_failure_message(self, user_message) -> None:
+        messages.error(self.request, user_message, fail_silently=True)
+
+
+class AdminCallbackView(OIDCAuthenticationCallbackView):
+    @property
+    def failure_url(self):
+        return reverse("admin-oidc-error")
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        response = super().get(request, *args, **kwargs)
+        if not hasattr(request, "_oidcdb_failure"):
+            request.session.pop(_OIDC_ERROR_SESSION_KEY, None)
+        return response
+
+    def show_failure_message(self, user_message) -> None:
+        self.request.session[_OIDC_ERROR_SESSION_KEY] = str(user_message)
+
+
+class AnonymousUserCallbackView(OIDCAuthenticationCallbackView):
+    """Callback view for :class:`~.plugins.AnonymousUserOIDCPlugin` flows.
+
+    Success is the backend returning an ``AnonymousUser``: the person is identified
+    (the plugin kept what it needs in the session) but not logged in to Django.
+    """
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        self.user = None
+        return super().get(request, *args, **kwargs)
+
+    def login_failure(self):
+        user = getattr(self, "user", None)
+        if isinstance(user, AnonymousUser) and not hasattr(self.request, "_oidcdb_failure"):
+            return HttpResponseRedirect(self.success_url)
+        return super().login_failure()
+
+
+class AdminLoginFailure(TemplateView):
+    template_name = "admin/oidc_failure.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if _OIDC_ERROR_SESSION_KEY not in request.session:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(admin.site.each_context(self.request))
+        context["oidc_error"] = self.request.session[_OIDC_ERROR_SESSION_KEY]
+        return context
+
+
+# -- starting a login ------------------------------------------------------------------
+
+
+class OIDCAuthenticationRequestInitView(upstream_views.OIDCAuthenticationRequestView):
+    """Start the authorization-code flow of the client ``identifier``."""
+
+    identifier: str = ""
+    allow_next_from_query: bool = True
+
+    # read lazily (upstream reads them in __init__, before the request is known)
+    OIDC_OP_AUTH_ENDPOINT = dynamic_setting[str]()
+    OIDC_RP_CLIENT_ID = dynamic_setting[str]()
+
+    def __init__(self, *args, **kwargs):
+        View.__init__(self, *args, **kwargs)
+
+    @property
+    def plugin(self):
+        try:
+            return registry[self.identifier]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"No OIDC plugin is registered with the identifier '{self.identifier}'."
+            )
+
+    def get_settings(self, attr: str, *args) -> Any:
+        plugin = self.plugin
+        if not getattr(self, "_settings_validated", False):
+            plugin.validate_settings()
+            self._settings_validated = True
+        return plugin.get_setting(attr, *args)
+
+    def dispatch(self, request, *args, **kwargs):
+        with client_scope():
+            return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, return_url: str = "", *args, **kwargs):
+        if not self.allow_next_from_query:
+            self._validate_return_url(request, return_url)
+
+        config = self.plugin.get_config()  # BadRequest (400) if the client row is gone
+        if not config.enabled:
+            return self.login_failure(
+                f"OIDC client '{self.identifier}' is disabled",
+                _("Login with this identity provider is currently disabled."),
+            )
+        try:
+            check_availability = self.get_settings("CHECK_OP_AVAILABILITY")
+        except ImproperlyConfigured as exc:
+            return self.login_failure(
+                f"configuration error: {exc}",
+                _("Login with this identity provider is not configured correctly."),
+            )
+        if check_availability:
+            self.check_idp_availability()
+
+        response = super().get(request)
+
+        if self.allow_next_from_query:
+            return_url = request.session["oidc_login_next"]
+        request.session[_RETURN_URL_SESSION_KEY] = return_url
+        request.session["oidc_login_next"] = return_url
+
+        state = parse_qs(urlsplit(response.url).query)["state"]
+        if len(state) != 1:  # pragma: no cover - extra params cannot set a state
+            raise ImproperlyConfigured("The authorization request carries several states.")
+        request.session["oidc_states"][state[0]]["config_identifier"] = self.identifier
+        request.session.modified = True
+
+        endpoint = self.OIDC_OP_AUTH_ENDPOINT
+        if "?" in endpoint:
+            # upstream appends "?query"; keep the endpoint's own query string valid
+            response["Location"] = response.url.replace(endpoint + "?", endpoint + "&", 1)
+        return response
+
+    def login_failure(self, reason: str, user_message) -> HttpResponseBase:
+        logger.warning("OIDC login could not start: %s", reason)
+        messages.error(self.request, user_message, fail_silently=True)
+        return HttpResponseRedirect(
+            resolve_url(self.get_settings_safely("LOGIN_REDIRECT_URL_FAILURE", "/"))
+        )
+
+    def get_settings_safely(self, attr: str, default: Any) -> Any:
+        try:
+            return self.plugin.get_setting(attr, default)
+        except Exception:
+            return default
+
+    @staticmethod
+    def _validate_return_url(request: HttpRequest, return_url: str) -> None:
+        if not return_url:
+            raise ValueError("You must pass a return URL")
+        allowed_hosts = {request.get_host(), *getattr_settings("OIDC_REDIRECT_ALLOWED_HOSTS", [])}
+        if not url_has_allowed_host_and_scheme(
+            url=return_url,
+            allowed_hosts=allowed_hosts,
+            require_https=request.is_secure(),
+        ):
+            raise DisallowedRedirect
+
+    def check_idp_availability(self) -> None:
+        endpoint = self.get_settings("OIDC_OP_AUTH_ENDPOINT")
+        try:
+            response = provider_session().get(endpoint)
+            if response.status_code > 400:
+                response.raise_for_status()
+        except requests.RequestException as exc:
+            logger.info("OIDC provider endpoint %s could not be retrieved", endpoint, exc_info=exc)
+            raise OIDCProviderOutage("Identity provider appears to be down") from exc
+
+    def get_extra_params(self, request: HttpRequest) -> GetParams:
+        extra = dict(super().get_extra_params(request))
+        if hint := self.get_settings("OIDC_KEYCLOAK_IDP_HINT", ""):
+            extra["kc_idp_hint"] = hint
+        extra = dict(self.plugin.get_extra_params(request, extra))
+        for name in PROTECTED_AUTH_PARAMS & extra.keys():
+            logger.warning("Extra authorization parameter '%s' ignored: it is protected.", name)
+            del extra[name]
+        return extra
+
+
+def getattr_settings(name: str, default: Any) -> Any:
+    from django.conf import settings
+
+    return getattr(settings, name, default)
+
+
+class OIDCAuthenticationRequestView(OIDCAuthenticationRequestInitView):
+    """The admin login: ``OIDC_AUTHENTICATE_CLASS`` for ``/oidc/authenticate/``."""
+
+    identifier = OIDC_ADMIN_CONFIG_IDENTIFIER
+    allow_next_from_query = True
+
+    def login_failure(self, reason: str, user_message) -> HttpResponseBase:
+        logger.warning("OIDC admin login could not start: %s", reason)
+        self.request.session[_OIDC_ERROR_SESSION_KEY] = str(user_message)
+        return HttpResponseRedirect(reverse("admin-oidc-error"))
+
+
+default_callback_view = OIDCAuthenticationCallbackView.as_view()
+admin_callback_view = AdminCallbackView.as_view()
+
+__all__ = [
+    "OIDCCallbackView",
+    "OIDCAuthenticationCallbackView",
+    "AdminCallbackView",
+    "AnonymousUserCallbackView",
+    "AdminLoginFailure",
+    "OIDCAuthenticationRequestInitView",
+    "OIDCAuthenticationRequestView",
+    "get_exception_message",
+]

@@ -1,0 +1,15 @@
+"""Fixtures shared by the test modules; larger families live in their own plugin modules."""
+
+import pytest
+
+pytest_plugins: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Each test starts with an empty cache (discovery, key sets, used states)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
