@@ -1,7 +1,15 @@
-"""System checks. They report problems; they never crash on a missing setting."""
+"""System checks.
+
+They report problems and never crash: a missing setting, a typo in a dotted path or a
+module that fails to import all become a check message, so ``manage.py check`` can say
+what is wrong instead of showing a traceback.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.utils.module_loading import import_string
@@ -12,26 +20,50 @@ AUTHENTICATE_HINT = (
     "Use 'mozilla_django_oidc_db.views.OIDCAuthenticationRequestView' or a subclass of "
     "'mozilla_django_oidc_db.views.OIDCAuthenticationRequestInitView'."
 )
-CALLBACK_HINT = (
-    "Use 'mozilla_django_oidc_db.views.OIDCCallbackView' or a subclass of it."
+CALLBACK_HINT = "Use 'mozilla_django_oidc_db.views.OIDCCallbackView' or a subclass of it."
+
+# Messages, hints and IDs together, so the docs and the tests can refer to them.
+E001 = Error(
+    "The setting 'settings.OIDC_AUTHENTICATE_CLASS' must be an importable dotted path "
+    "to a view class.",
+    hint=AUTHENTICATE_HINT,
+    id="mozilla_django_oidc_db.E001",
+)
+W001 = Warning(
+    "The class in 'settings.OIDC_AUTHENTICATE_CLASS' should be a subclass of "
+    "'OIDCAuthenticationRequestInitView'.",
+    hint=AUTHENTICATE_HINT,
+    id="mozilla_django_oidc_db.W001",
+)
+E002 = Error(
+    "The setting 'settings.OIDC_CALLBACK_CLASS' must be an importable dotted path "
+    "to a view class.",
+    hint=CALLBACK_HINT,
+    id="mozilla_django_oidc_db.E002",
+)
+W002 = Warning(
+    "The class in 'settings.OIDC_CALLBACK_CLASS' should be a subclass of 'OIDCCallbackView'.",
+    hint=CALLBACK_HINT,
+    id="mozilla_django_oidc_db.W002",
 )
 
 
 def _do_check(
-    app_configs,
-    setting_name: str,
+    app_configs: Sequence[AppConfig] | None,
+    dotted_path: object,
     type_error: Error,
     subclass_reference: type,
     subclass_warning: Warning,
 ) -> list[CheckMessage]:
+    """Check that ``dotted_path`` names a subclass of ``subclass_reference``."""
     if app_configs is not None and not any(config.name == APP_NAME for config in app_configs):
         return []
-    dotted_path = getattr(settings, setting_name, None)
     if not isinstance(dotted_path, str):
         return [type_error]
     try:
         view_cls = import_string(dotted_path)
-    except ImportError:
+    except Exception:
+        # ImportError for a typo, but a module can raise anything while it is imported
         return [type_error]
     if not isinstance(view_cls, type) or not issubclass(view_cls, subclass_reference):
         return [subclass_warning]
@@ -39,46 +71,32 @@ def _do_check(
 
 
 def check_authenticate_class(*, app_configs=None, **kwargs) -> list[CheckMessage]:
+    """``OIDC_AUTHENTICATE_CLASS`` must start logins with the client from the database."""
     from .views import OIDCAuthenticationRequestInitView
 
     return _do_check(
         app_configs,
-        "OIDC_AUTHENTICATE_CLASS",
-        Error(
-            "'settings.OIDC_AUTHENTICATE_CLASS' must be set to an importable dotted path.",
-            hint=AUTHENTICATE_HINT,
-            id="mozilla_django_oidc_db.E001",
-        ),
+        getattr(settings, "OIDC_AUTHENTICATE_CLASS", None),
+        E001,
         OIDCAuthenticationRequestInitView,
-        Warning(
-            "'settings.OIDC_AUTHENTICATE_CLASS' should be a subclass of "
-            "'OIDCAuthenticationRequestInitView'.",
-            hint=AUTHENTICATE_HINT,
-            id="mozilla_django_oidc_db.W001",
-        ),
+        W001,
     )
 
 
 def check_callback_class(*, app_configs=None, **kwargs) -> list[CheckMessage]:
+    """``OIDC_CALLBACK_CLASS`` must route callbacks to the plugin of the client."""
     from .views import OIDCCallbackView
 
     return _do_check(
         app_configs,
-        "OIDC_CALLBACK_CLASS",
-        Error(
-            "'settings.OIDC_CALLBACK_CLASS' must be set to an importable dotted path.",
-            hint=CALLBACK_HINT,
-            id="mozilla_django_oidc_db.E002",
-        ),
+        getattr(settings, "OIDC_CALLBACK_CLASS", None),
+        E002,
         OIDCCallbackView,
-        Warning(
-            "'settings.OIDC_CALLBACK_CLASS' should be a subclass of 'OIDCCallbackView'.",
-            hint=CALLBACK_HINT,
-            id="mozilla_django_oidc_db.W002",
-        ),
+        W002,
     )
 
 
 def register_checks() -> None:
+    """Register the checks; called from ``AppConfig.ready()``."""
     register(check_authenticate_class)
     register(check_callback_class)
