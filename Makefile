@@ -1,0 +1,45 @@
+# The two commands of the README:
+#   make demo   - a local site plus a local OpenID Provider, admin OIDC login in a browser
+#   make test   - the whole test suite (DB=postgres to run it on PostgreSQL)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DB ?= sqlite
+PYTEST_ARGS ?=
+
+.PHONY: demo test install lint docs messages tox
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# reinstall when the dependencies change
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[tests,setup-configuration,docs]"
+	touch $@
+
+tests/op/node_modules/.package-lock.json: tests/op/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 and npm (apt-get install nodejs npm)"; exit 1; }
+	cd tests/op && npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.installed tests/op/node_modules/.package-lock.json
+
+test: install
+	DB=$(DB) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: install
+	$(BIN)/python -m demo $(DEMO_ARGS)
+
+lint: install
+	$(BIN)/ruff check mozilla_django_oidc_db tests testapp demo
+	$(BIN)/ruff format --check mozilla_django_oidc_db tests testapp demo
+
+docs: install
+	$(BIN)/sphinx-build -W -b html docs docs/_build/html
+
+messages: install
+	cd mozilla_django_oidc_db && ../$(BIN)/django-admin compilemessages
+
+tox:
+	$(BIN)/python -m pip install -q tox && $(BIN)/tox
