@@ -384,7 +384,12 @@ class OIDCAdminPlugin(UserClaimsMixin, AbstractUserOIDCPlugin):
         desired = set(default_group_names) | set(groups)
         if desired == set(user.groups.values_list("name", flat=True)):
             return
-        user.groups.set(get_groups_by_name(desired, sync_groups_glob, sync_missing_groups))
+        # The glob limits which names from the claim may create a group; the default
+        # groups are named by the administrator and are created whatever the glob.
+        groups_to_set = get_groups_by_name(set(groups), sync_groups_glob, sync_missing_groups)
+        if default_group_names:
+            groups_to_set |= get_groups_by_name(default_group_names, "*", sync_missing_groups)
+        user.groups.set(groups_to_set)
 
 
 def validate_client_settings(config: OIDCClient) -> None:
