@@ -293,7 +293,8 @@ class OpenIDProvider:
         return self._admin("GET", "/_test/state")
 
     def requests_to(self, path_suffix: str) -> list[dict[str, Any]]:
-        """The logged requests (method, path, query) whose path ends in ``path_suffix``."""
+        """Logged requests whose path ends in ``path_suffix``: dicts with ``method``,
+        ``path``, ``query`` and (once answered) ``status`` and ``content_type``."""
         return [r for r in self.state()["requests"] if r["path"].endswith(path_suffix)]
 
     # -- the browser's part ----------------------------------------------------------------

@@ -6,6 +6,7 @@ browser, and ``op.login`` fills the OP's login and consent forms.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -77,3 +78,329 @@ def test_admin_login_creates_staff_user_with_mapped_fields_and_groups(
     # the RP exchanged the code and fetched the user info
     assert len(op.requests_to("/token")) == 1
     assert len(op.requests_to("/me")) == 1
+
+
+def new_browser():
+    import requests
+
+    return requests.Session()
+
+
+def admin_groups(user) -> list[str]:
+    return sorted(user.groups.values_list("name", flat=True))
+
+
+def test_second_login_updates_user_from_changed_claims(live_server, op, admin_oidc_client):
+    with new_browser() as browser:
+        admin_login(browser, live_server, op, "alice", "alice-password")
+    op.update_claims(
+        "alice",
+        email="alice.adams@example.org",
+        given_name="Alicia",
+        family_name="Adams-Smith",
+        groups=["editors", "reviewers"],
+    )
+
+    with new_browser() as browser:
+        response = admin_login(browser, live_server, op, "alice", "alice-password")
+
+    assert urlsplit(response.url).path == "/admin/"
+    assert User.objects.count() == 1
+    user = User.objects.get(username="alice")
+    assert (user.email, user.first_name, user.last_name) == (
+        "alice.adams@example.org",
+        "Alicia",
+        "Adams-Smith",
+    )
+    assert admin_groups(user) == ["editors", "reviewers"]
+    assert not user.is_superuser  # "superuser" is no longer among the groups
+
+
+def test_superuser_granted_then_revoked_by_groups_at_the_op(live_server, op, admin_oidc_client):
+    with new_browser() as browser:
+        response = admin_login(browser, live_server, op, "bob", "bob-password")
+        assert "Site administration" in response.text
+    bob = User.objects.get(username="bob")
+    assert bob.is_staff and not bob.is_superuser
+    assert admin_groups(bob) == ["editors"]
+
+    op.update_claims("bob", groups=["editors", "superuser"])
+    with new_browser() as browser:
+        admin_login(browser, live_server, op, "bob", "bob-password")
+        # a superuser sees the user admin without any permission assigned
+        assert browser.get(f"{live_server.url}/admin/auth/user/", timeout=10).status_code == 200
+    bob.refresh_from_db()
+    assert bob.is_superuser
+    assert admin_groups(bob) == ["editors", "superuser"]
+
+    op.update_claims("bob", groups=[])
+    with new_browser() as browser:
+        admin_login(browser, live_server, op, "bob", "bob-password")
+        assert browser.get(f"{live_server.url}/admin/auth/user/", timeout=10).status_code == 403
+    bob.refresh_from_db()
+    assert bob.is_staff and not bob.is_superuser
+    assert admin_groups(bob) == []
+
+
+def test_admin_and_citizen_clients_side_by_side(
+    browser, live_server, op, admin_oidc_client, citizen_oidc_client
+):
+    # 1. the admin logs in through admin-oidc
+    admin_url = start_admin_login(browser, live_server)
+    assert query_of(admin_url)["client_id"] == ADMIN_CLIENT_ID
+    assert "ui_locales" not in query_of(admin_url)
+    response = finish_at_rp(browser, op.login(browser, admin_url, "alice", "alice-password"))
+    assert urlsplit(response.url).path == "/admin/"
+
+    # 2. in the same browser, the citizen login: its own client id and extra parameter
+    response = browser.get(f"{live_server.url}/citizen/login/", allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    citizen_url = response.headers["Location"]
+    assert citizen_url.startswith(op.authorization_endpoint + "?")
+    citizen_params = query_of(citizen_url)
+    assert citizen_params["client_id"] == CITIZEN_CLIENT_ID
+    assert citizen_params["ui_locales"] == "nl"
+    assert citizen_params["redirect_uri"] == f"{live_server.url}/oidc/callback/"
+
+    # the OP still has alice's session: only the consent for the new client is asked
+    consent_page = browser.get(citizen_url, timeout=10)
+    assert 'id="consent-form"' in consent_page.text
+    assert '<html lang="nl">' in consent_page.text  # the OP received ui_locales
+    callback_url = op.login(browser, citizen_url, "alice", "alice-password")
+    response = finish_at_rp(browser, callback_url)
+
+    # routed to the citizen plugin: identified in the session, redirected to /citizen/
+    assert urlsplit(response.url).path == "/citizen/"
+    assert response.text == "citizen alice Alice Adams"
+    # the admin session is untouched
+    assert "Site administration" in browser.get(f"{live_server.url}/admin/", timeout=10).text
+    client_ids = [r["query"].get("client_id") for r in op.requests_to("/auth")]
+    assert client_ids[0] == ADMIN_CLIENT_ID and client_ids[-1] == CITIZEN_CLIENT_ID
+
+
+def test_citizen_login_creates_no_user(browser, live_server, op, citizen_oidc_client):
+    response = browser.get(f"{live_server.url}/citizen/login/", allow_redirects=False, timeout=10)
+    callback_url = op.login(browser, response.headers["Location"], "carol-citizen", "carol-password")
+    response = finish_at_rp(browser, callback_url)
+
+    assert urlsplit(response.url).path == "/citizen/"
+    assert response.text == "citizen carol-citizen Carol Citizen"
+    assert not User.objects.exists()
+    # no admin session came with it
+    admin = browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10)
+    assert admin.status_code == 302 and "/admin/login/" in admin.headers["Location"]
+
+
+def test_session_refresh_after_expiry_renews_silently(
+    browser, live_server, op, admin_oidc_client, settings
+):
+    settings.OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = 2
+    admin_login(browser, live_server, op, "alice", "alice-password")
+    assert browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10).status_code == 200
+    op.update_claims("alice", given_name="Renewed")
+    time.sleep(2.2)
+
+    # an XHR gets the refresh URL instead of a redirect
+    xhr = browser.get(
+        f"{live_server.url}/admin/",
+        headers={"X-Requested-With": "XMLHttpRequest"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert xhr.status_code == 403
+    assert xhr.json()["refresh_url"].startswith(op.authorization_endpoint + "?")
+
+    response = browser.get(f"{live_server.url}/admin/password_change/", allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    refresh_url = response.headers["Location"]
+    assert refresh_url.startswith(op.authorization_endpoint + "?")
+    params = query_of(refresh_url)
+    assert params["prompt"] == "none"
+    assert params["client_id"] == ADMIN_CLIENT_ID
+
+    # the OP session is alive: straight back to the callback, no form
+    callback_url = op.login(browser, refresh_url, "alice", "unused")
+    assert "code" in query_of(callback_url), callback_url
+    response = finish_at_rp(browser, callback_url)
+
+    assert urlsplit(response.url).path == "/admin/password_change/"
+    assert response.status_code == 200
+    assert "Password change" in response.text
+    assert User.objects.get(username="alice").first_name == "Renewed"
+    # renewed: the next request is served without another trip to the OP
+    again = browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10)
+    assert again.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "source, expected_name, expected_groups, userinfo_calls",
+    [
+        ("id_token", "FromIdToken", ["from-id-token"], 0),
+        ("userinfo_endpoint", "FromUserinfo", ["from-userinfo"], 1),
+    ],
+)
+def test_claims_source(
+    browser,
+    live_server,
+    op,
+    admin_oidc_client,
+    source,
+    expected_name,
+    expected_groups,
+    userinfo_calls,
+):
+    account = op.account("alice")
+    account["id_token_claims"] = {"given_name": "FromIdToken", "groups": ["from-id-token"]}
+    account["userinfo_claims"] = {"given_name": "FromUserinfo", "groups": ["from-userinfo"]}
+    op.reconfigure(accounts=[account])
+    admin_oidc_client.userinfo_claims_source = source
+    admin_oidc_client.save()
+
+    response = admin_login(browser, live_server, op, "alice", "alice-password")
+
+    assert urlsplit(response.url).path == "/admin/"
+    user = User.objects.get(username="alice")
+    assert user.first_name == expected_name
+    assert user.email == "alice@example.com"
+    assert admin_groups(user) == expected_groups
+    assert len(op.requests_to("/me")) == userinfo_calls
+
+
+@pytest.mark.parametrize("cancel_at", ["login", "consent"])
+def test_cancel_at_the_op_shows_admin_failure_page(
+    browser, live_server, op, admin_oidc_client, cancel_at
+):
+    authorize_url = start_admin_login(browser, live_server)
+    callback_url = op.login(browser, authorize_url, "alice", "alice-password", cancel_at=cancel_at)
+    assert query_of(callback_url)["error"] == "access_denied"
+
+    response = finish_at_rp(browser, callback_url)
+
+    assert urlsplit(response.url).path == "/admin/login/failure/"
+    assert response.status_code == 200
+    assert "cancelled or refused at the identity provider" in response.text
+    assert not User.objects.exists()
+    assert op.requests_to("/token") == []
+
+
+def test_disabled_client_shows_failure_page(browser, live_server, op, admin_oidc_client):
+    admin_oidc_client.enabled = False
+    admin_oidc_client.save()
+
+    response = browser.get(f"{live_server.url}/oidc/authenticate/?next=/admin/", timeout=10)
+
+    assert urlsplit(response.url).path == "/admin/login/failure/"
+    assert response.status_code == 200
+    assert "currently disabled" in response.text
+    assert op.requests_to("/auth") == []
+    assert not User.objects.exists()
+
+
+def test_client_disabled_during_login_shows_failure_page(
+    browser, live_server, op, admin_oidc_client
+):
+    authorize_url = start_admin_login(browser, live_server)
+    callback_url = op.login(browser, authorize_url, "alice", "alice-password")
+    admin_oidc_client.enabled = False
+    admin_oidc_client.save()
+
+    response = finish_at_rp(browser, callback_url)
+
+    assert urlsplit(response.url).path == "/admin/login/failure/"
+    assert response.status_code == 200
+    assert "could not be completed" in response.text
+    assert op.requests_to("/token") == []  # refused before the code was exchanged
+    assert not User.objects.exists()
+
+
+def test_pkce_and_nonce_are_used(browser, live_server, op, admin_oidc_client):
+    authorize_url = start_admin_login(browser, live_server)
+    params = query_of(authorize_url)
+    assert params["code_challenge_method"] == "S256"
+    assert len(params["code_challenge"]) == 43
+
+    admin_login_response = finish_at_rp(
+        browser, op.login(browser, authorize_url, "alice", "alice-password")
+    )
+
+    # the OP checked the code_verifier against the challenge when it issued the tokens
+    assert urlsplit(admin_login_response.url).path == "/admin/"
+    assert User.objects.filter(username="alice").exists()
+
+
+def test_replayed_callback_is_refused(browser, live_server, op, admin_oidc_client):
+    authorize_url = start_admin_login(browser, live_server)
+    callback_url = op.login(browser, authorize_url, "alice", "alice-password")
+    assert urlsplit(finish_at_rp(browser, callback_url).url).path == "/admin/"
+
+    # another browser, without the RP session of this login
+    with new_browser() as other:
+        response = other.get(callback_url, allow_redirects=False, timeout=10)
+        assert response.status_code == 400
+    # the same browser again: the state was used
+    response = finish_at_rp(browser, callback_url)
+    assert urlsplit(response.url).path == "/admin/login/failure/"
+    assert "already used" in response.text
+    assert len(op.requests_to("/token")) == 1
+
+
+def test_wrong_client_secret_shows_failure_page(browser, live_server, op, admin_oidc_client):
+    admin_oidc_client.oidc_rp_client_secret = "not-the-secret"
+    admin_oidc_client.save()
+
+    response = admin_login(browser, live_server, op, "alice", "alice-password")
+
+    assert urlsplit(response.url).path == "/admin/login/failure/"
+    assert "could not be reached or returned an error" in response.text
+    assert len(op.requests_to("/token")) == 1
+    assert not User.objects.exists()
+
+
+def test_es256_id_token_and_signed_userinfo(browser, live_server, op, admin_oidc_client):
+    clients = op.config["clients"]
+    for client in clients:
+        if client["client_id"] == ADMIN_CLIENT_ID:
+            client["id_token_signed_response_alg"] = "ES256"
+            client["userinfo_signed_response_alg"] = "ES256"
+    op.reconfigure(clients=clients)
+    admin_oidc_client.oidc_rp_sign_algo = "ES256"
+    admin_oidc_client.save()
+
+    response = admin_login(browser, live_server, op, "alice", "alice-password")
+
+    assert urlsplit(response.url).path == "/admin/"
+    user = User.objects.get(username="alice")
+    assert (user.first_name, user.last_name) == ("Alice", "Adams")
+    assert admin_groups(user) == ["editors", "superuser"]
+    [userinfo] = op.requests_to("/me")
+    assert userinfo["status"] == 200
+    assert userinfo["content_type"].startswith("application/jwt")
+
+
+def test_login_after_the_op_rotated_its_keys(live_server, op, admin_oidc_client):
+    old_kids = {key["kid"] for key in op.state()["jwks"]["keys"]}
+    with new_browser() as browser:
+        admin_login(browser, live_server, op, "alice", "alice-password")
+
+    new_kids = {key["kid"] for key in op.rotate_keys()["keys"]}
+    assert not old_kids & new_kids
+    op.update_claims("alice", given_name="Rotated")
+    with new_browser() as browser:
+        response = admin_login(browser, live_server, op, "alice", "alice-password")
+
+    assert urlsplit(response.url).path == "/admin/"
+    assert User.objects.get(username="alice").first_name == "Rotated"
+
+
+def test_nested_groups_claim(browser, live_server, op, admin_oidc_client):
+    op.reconfigure(scopes={"groups": ["groups", "realm_access"]})
+    op.update_claims("bob", realm_access={"roles": ["superuser", "auditors"]})
+    options = admin_oidc_client.options
+    options["groups_settings"]["claim_mapping"] = ["realm_access", "roles"]
+    admin_oidc_client.save()
+
+    admin_login(browser, live_server, op, "bob", "bob-password")
+
+    bob = User.objects.get(username="bob")
+    assert bob.is_superuser
+    assert admin_groups(bob) == ["auditors", "superuser"]

@@ -20,7 +20,8 @@
 //   ttl           {IdToken, AccessToken, AuthorizationCode, Session, Grant, Interaction}
 //   jwks          {keys: [private JWKs with kid]}; generated (RSA + EC) when absent
 //   admin_token   enables the /_test/ endpoints, for "Authorization: Bearer <token>":
-//                   GET  /_test/state        accounts, request log, public keys
+//                   GET  /_test/state        accounts, request log (method, path,
+//                                            query, status, content_type), public keys
 //                   POST /_test/reconfigure  {accounts?, clients?, jwks?,
 //                                            rotate_keys?, ttl?, scopes?,
 //                                            clear_log?}; accounts are replaced by id
@@ -254,7 +255,12 @@ async function handle(req, res) {
   const url = new URL(req.url, 'http://127.0.0.1');
   if (url.pathname.startsWith('/_test/')) return admin(req, res, url.pathname);
 
-  requestLog.push({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams) });
+  const entry = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams) };
+  res.on('finish', () => Object.assign(entry, {
+    status: res.statusCode,
+    content_type: res.getHeader('content-type') ?? null,
+  }));
+  requestLog.push(entry);
   if (requestLog.length > 1000) requestLog.shift();
 
   if (mountPath && url.pathname !== mountPath && !url.pathname.startsWith(`${mountPath}/`)) {
