@@ -1,0 +1,494 @@
+"""The provider and client forms of the admin, outside the admin views."""
+
+import copy
+import json
+
+import pytest
+import requests
+from django.core.exceptions import ValidationError
+
+from mozilla_django_oidc_db.forms import OIDCClientForm, OIDCProviderForm
+from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
+from mozilla_django_oidc_db.validators import validate_options
+
+BASE_URL = "https://op.example.com/realms/test/"
+ISSUER = "https://op.example.com/realms/test"
+DISCOVERY_URL = BASE_URL + ".well-known/openid-configuration"
+
+DOCUMENT = {
+    "issuer": ISSUER,
+    "authorization_endpoint": f"{ISSUER}/protocol/openid-connect/auth",
+    "token_endpoint": f"{ISSUER}/protocol/openid-connect/token",
+    "userinfo_endpoint": f"{ISSUER}/protocol/openid-connect/userinfo",
+    "jwks_uri": f"{ISSUER}/protocol/openid-connect/certs",
+    "end_session_endpoint": f"{ISSUER}/protocol/openid-connect/logout",
+    "response_types_supported": ["code"],
+    "subject_types_supported": ["public"],
+    "id_token_signing_alg_values_supported": ["RS256"],
+}
+
+ADMIN_OPTIONS = {
+    "user_settings": {
+        "claim_mappings": {"username": ["sub"], "email": ["email"]},
+        "username_case_sensitive": False,
+        "sensitive_claims": [],
+    },
+    "groups_settings": {"make_users_staff": True, "claim_mapping": ["roles"]},
+}
+
+
+def provider_data(**overrides) -> dict:
+    data = {
+        "identifier": "test-op",
+        "oidc_op_discovery_endpoint": "",
+        "oidc_op_issuer": "",
+        "oidc_op_jwks_endpoint": "",
+        "oidc_op_authorization_endpoint": "",
+        "oidc_op_token_endpoint": "",
+        "oidc_op_user_endpoint": "",
+        "oidc_op_logout_endpoint": "",
+        "oidc_token_use_basic_auth": "",
+        "oidc_use_pkce": "on",
+        "oidc_use_nonce": "on",
+        "oidc_nonce_size": "32",
+        "oidc_state_size": "32",
+    }
+    data.update(overrides)
+    return data
+
+
+MANUAL_ENDPOINTS = {
+    "oidc_op_authorization_endpoint": "https://manual.example.com/auth",
+    "oidc_op_token_endpoint": "https://manual.example.com/token",
+    "oidc_op_user_endpoint": "https://manual.example.com/userinfo",
+}
+
+
+class TestProviderFormWithoutDiscovery:
+    def test_required_endpoints_are_required(self, db):
+        form = OIDCProviderForm(data=provider_data())
+
+        assert not form.is_valid()
+        for name in OIDCProviderForm.required_endpoints:
+            assert form.errors[name] == ["This field is required."]
+        assert "oidc_op_jwks_endpoint" not in form.errors
+
+    def test_manual_endpoints_are_saved(self, db, requests_mock):
+        form = OIDCProviderForm(
+            data=provider_data(**MANUAL_ENDPOINTS, oidc_op_issuer="https://manual.example.com")
+        )
+
+        assert form.is_valid(), form.errors
+        provider = form.save()
+
+        provider.refresh_from_db()
+        assert provider.oidc_op_authorization_endpoint == "https://manual.example.com/auth"
+        assert provider.oidc_op_issuer == "https://manual.example.com"
+        assert provider.oidc_use_pkce is True
+        assert requests_mock.call_count == 0
+
+    @pytest.mark.parametrize("field", ["oidc_nonce_size", "oidc_state_size"])
+    def test_blank_sizes_fall_back_to_the_default(self, db, field):
+        form = OIDCProviderForm(data=provider_data(**MANUAL_ENDPOINTS, **{field: ""}))
+
+        assert form.is_valid(), form.errors
+        provider = form.save()
+
+        provider.refresh_from_db()
+        assert getattr(provider, field) == 32
+
+    def test_negative_size_is_a_field_error(self, db):
+        form = OIDCProviderForm(data=provider_data(**MANUAL_ENDPOINTS, oidc_nonce_size="-1"))
+
+        assert not form.is_valid()
+        assert list(form.errors) == ["oidc_nonce_size"]
+
+    def test_new_fields_are_in_the_form(self):
+        assert "oidc_op_issuer" in OIDCProviderForm.base_fields
+        assert "oidc_use_pkce" in OIDCProviderForm.base_fields
+
+
+class TestProviderFormWithDiscovery:
+    def test_endpoints_and_issuer_come_from_the_document(self, db, requests_mock):
+        requests_mock.get(DISCOVERY_URL, json=DOCUMENT)
+        form = OIDCProviderForm(data=provider_data(oidc_op_discovery_endpoint=BASE_URL))
+
+        assert form.is_valid(), form.errors
+        provider = form.save()
+
+        provider.refresh_from_db()
+        assert provider.oidc_op_issuer == ISSUER
+        assert provider.oidc_op_authorization_endpoint == DOCUMENT["authorization_endpoint"]
+        assert provider.oidc_op_token_endpoint == DOCUMENT["token_endpoint"]
+        assert provider.oidc_op_user_endpoint == DOCUMENT["userinfo_endpoint"]
+        assert provider.oidc_op_jwks_endpoint == DOCUMENT["jwks_uri"]
+        assert provider.oidc_op_logout_endpoint == DOCUMENT["end_session_endpoint"]
+        assert requests_mock.call_count == 1
+
+    def test_discovered_values_replace_typed_ones(self, db, requests_mock):
+        requests_mock.get(DISCOVERY_URL, json=DOCUMENT)
+        form = OIDCProviderForm(
+            data=provider_data(
+                oidc_op_discovery_endpoint=BASE_URL,
+                oidc_op_issuer="https://typed.example.com",
+                **MANUAL_ENDPOINTS,
+            )
+        )
+
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["oidc_op_issuer"] == ISSUER
+        assert form.cleaned_data["oidc_op_token_endpoint"] == DOCUMENT["token_endpoint"]
+
+    def test_base_url_without_trailing_slash_keeps_its_last_segment(self, db, requests_mock):
+        requests_mock.get(DISCOVERY_URL, json=DOCUMENT)
+        form = OIDCProviderForm(data=provider_data(oidc_op_discovery_endpoint=ISSUER))
+
+        assert form.is_valid(), form.errors
+        assert requests_mock.last_request.url == DISCOVERY_URL
+
+    def test_endpoint_missing_from_the_document_keeps_the_typed_value(self, db, requests_mock):
+        document = {k: v for k, v in DOCUMENT.items() if k != "userinfo_endpoint"}
+        requests_mock.get(DISCOVERY_URL, json=document)
+        form = OIDCProviderForm(
+            data=provider_data(
+                oidc_op_discovery_endpoint=BASE_URL,
+                oidc_op_user_endpoint="https://manual.example.com/userinfo",
+            )
+        )
+
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["oidc_op_user_endpoint"] == "https://manual.example.com/userinfo"
+
+    def test_required_endpoint_missing_everywhere_is_an_error_on_the_discovery_url(
+        self, db, requests_mock
+    ):
+        document = {k: v for k, v in DOCUMENT.items() if k != "userinfo_endpoint"}
+        requests_mock.get(DISCOVERY_URL, json=document)
+        form = OIDCProviderForm(data=provider_data(oidc_op_discovery_endpoint=BASE_URL))
+
+        assert not form.is_valid()
+        assert form.errors == {
+            "oidc_op_discovery_endpoint": [
+                "The discovery document does not list every endpoint that is needed. "
+                "Fill in: User endpoint."
+            ]
+        }
+        assert not OIDCProvider.objects.exists()
+
+    @pytest.mark.parametrize(
+        "response, reason",
+        [
+            (
+                {"exc": requests.exceptions.ConnectionError},
+                "could not be retrieved (ConnectionError)",
+            ),
+            ({"exc": requests.exceptions.ConnectTimeout}, "did not arrive in time"),
+            ({"exc": requests.exceptions.ReadTimeout}, "did not arrive in time"),
+            ({"status_code": 404, "text": "not found"}, "HTTP status 404"),
+            ({"text": "<html>login</html>"}, "is not JSON"),
+            ({"json": ["not", "an", "object"]}, "is not a JSON object"),
+            (
+                {"json": {"issuer": ISSUER, "token_endpoint": DOCUMENT["token_endpoint"]}},
+                "lacks required members: authorization_endpoint",
+            ),
+            (
+                {"json": {**DOCUMENT, "issuer": "https://evil.example.com"}},
+                "does not match the URL it came from",
+            ),
+        ],
+    )
+    def test_bad_discovery_is_a_field_error_and_nothing_is_saved(
+        self, db, requests_mock, response, reason
+    ):
+        requests_mock.get(DISCOVERY_URL, **response)
+        form = OIDCProviderForm(
+            data=provider_data(oidc_op_discovery_endpoint=BASE_URL, **MANUAL_ENDPOINTS)
+        )
+
+        assert not form.is_valid()
+        assert list(form.errors) == ["oidc_op_discovery_endpoint"]
+        [message] = form.errors["oidc_op_discovery_endpoint"]
+        assert message.startswith("Could not retrieve the provider configuration: ")
+        assert reason in message
+        assert not OIDCProvider.objects.exists()
+
+    def test_discovery_uses_a_bounded_timeout(self, db, requests_mock, settings):
+        settings.OIDCDB_HTTP_TIMEOUT = 3.5
+        requests_mock.get(DISCOVERY_URL, json=DOCUMENT)
+
+        OIDCProviderForm(data=provider_data(oidc_op_discovery_endpoint=BASE_URL)).is_valid()
+
+        assert requests_mock.last_request.timeout == 3.5
+
+    def test_invalid_discovery_url_makes_no_request(self, db, requests_mock):
+        form = OIDCProviderForm(data=provider_data(oidc_op_discovery_endpoint="not a url"))
+
+        assert not form.is_valid()
+        assert list(form.errors) == ["oidc_op_discovery_endpoint"]
+        assert requests_mock.call_count == 0
+
+    def test_get_endpoints_from_discovery(self, requests_mock):
+        requests_mock.get(DISCOVERY_URL, json=DOCUMENT)
+
+        endpoints = OIDCProviderForm.get_endpoints_from_discovery(BASE_URL)
+
+        assert endpoints == {
+            "oidc_op_authorization_endpoint": DOCUMENT["authorization_endpoint"],
+            "oidc_op_token_endpoint": DOCUMENT["token_endpoint"],
+            "oidc_op_user_endpoint": DOCUMENT["userinfo_endpoint"],
+            "oidc_op_jwks_endpoint": DOCUMENT["jwks_uri"],
+            "oidc_op_logout_endpoint": DOCUMENT["end_session_endpoint"],
+        }
+
+    def test_subclass_can_map_more_members(self, db, requests_mock):
+        class ExtendedForm(OIDCProviderForm):
+            oidc_mapping = {
+                **OIDCProviderForm.oidc_mapping,
+                "extra_algorithms": "id_token_signing_alg_values_supported",
+            }
+
+        requests_mock.get(DISCOVERY_URL, json=DOCUMENT)
+        form = ExtendedForm(data=provider_data(oidc_op_discovery_endpoint=BASE_URL))
+
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["extra_algorithms"] == ["RS256"]
+
+
+@pytest.fixture
+def provider(db):
+    return OIDCProvider.objects.create(
+        identifier="test-op",
+        oidc_op_authorization_endpoint="https://op.example.com/auth",
+        oidc_op_token_endpoint="https://op.example.com/token",
+        oidc_op_user_endpoint="https://op.example.com/userinfo",
+        oidc_op_jwks_endpoint="https://op.example.com/jwks",
+    )
+
+
+@pytest.fixture
+def admin_client_config(provider):
+    client = OIDCClient.objects.get(identifier="admin-oidc")
+    client.oidc_provider = provider
+    client.oidc_rp_client_id = "the-client"
+    client.oidc_rp_client_secret = "the-stored-secret"
+    client.options = copy.deepcopy(ADMIN_OPTIONS)
+    client.save()
+    return client
+
+
+def client_data(client: OIDCClient, **overrides) -> dict:
+    data = {
+        "enabled": "on",
+        "oidc_provider": str(client.oidc_provider_id or ""),
+        "oidc_rp_client_id": client.oidc_rp_client_id,
+        "oidc_rp_client_secret": "",
+        "oidc_rp_scopes_list": json.dumps(client.oidc_rp_scopes_list),
+        "oidc_rp_sign_algo": client.oidc_rp_sign_algo,
+        "oidc_rp_idp_sign_key": "",
+        "options": json.dumps(client.options),
+        "userinfo_claims_source": client.userinfo_claims_source,
+        "oidc_keycloak_idp_hint": "",
+    }
+    data.update(overrides)
+    return data
+
+
+class TestClientFormSecret:
+    def test_secret_is_never_rendered(self, admin_client_config):
+        form = OIDCClientForm(instance=admin_client_config)
+
+        html = str(form["oidc_rp_client_secret"])
+
+        assert 'type="password"' in html
+        assert "the-stored-secret" not in html
+        assert 'autocomplete="new-password"' in html
+
+    def test_empty_input_keeps_the_stored_secret(self, admin_client_config):
+        form = OIDCClientForm(data=client_data(admin_client_config), instance=admin_client_config)
+
+        assert form.is_valid(), form.errors
+        assert "oidc_rp_client_secret" not in form.changed_data
+        form.save()
+
+        admin_client_config.refresh_from_db()
+        assert admin_client_config.oidc_rp_client_secret == "the-stored-secret"
+
+    def test_typed_secret_replaces_the_stored_one(self, admin_client_config):
+        form = OIDCClientForm(
+            data=client_data(admin_client_config, oidc_rp_client_secret="a-new-secret"),
+            instance=admin_client_config,
+        )
+
+        assert form.is_valid(), form.errors
+        assert "oidc_rp_client_secret" in form.changed_data
+        form.save()
+
+        admin_client_config.refresh_from_db()
+        assert admin_client_config.oidc_rp_client_secret == "a-new-secret"
+
+    def test_secret_is_required_when_none_is_stored(self, admin_client_config):
+        admin_client_config.oidc_rp_client_secret = ""
+        admin_client_config.save()
+
+        form = OIDCClientForm(data=client_data(admin_client_config), instance=admin_client_config)
+
+        assert not form.is_valid()
+        assert form.errors["oidc_rp_client_secret"] == ["This field is required."]
+
+
+class TestClientFormOptions:
+    def test_valid_options_are_saved(self, admin_client_config):
+        options = copy.deepcopy(ADMIN_OPTIONS)
+        options["user_settings"]["claim_mappings"]["username"] = ["preferred_username"]
+        form = OIDCClientForm(
+            data=client_data(admin_client_config, options=json.dumps(options)),
+            instance=admin_client_config,
+        )
+
+        assert form.is_valid(), form.errors
+        form.save()
+
+        admin_client_config.refresh_from_db()
+        assert admin_client_config.options["user_settings"]["claim_mappings"]["username"] == [
+            "preferred_username"
+        ]
+
+    @pytest.mark.parametrize(
+        "change, message",
+        [
+            (
+                lambda o: o["user_settings"]["claim_mappings"].update(username="sub"),
+                "user_settings.claim_mappings.username: 'sub' is not of type 'array'",
+            ),
+            (
+                lambda o: o["user_settings"].pop("claim_mappings"),
+                "user_settings: 'claim_mappings' is a required property",
+            ),
+            (
+                lambda o: o["groups_settings"].update(make_users_staff="yes"),
+                "groups_settings.make_users_staff: 'yes' is not of type 'boolean'",
+            ),
+            (
+                lambda o: o["user_settings"].update(sensitive_claims=[["email"], [1]]),
+                "user_settings.sensitive_claims.1.0: 1 is not of type 'string'",
+            ),
+            (
+                lambda o: o["user_settings"]["claim_mappings"].update(username=[]),
+                "user_settings.claim_mappings.username: the username claim path must be a "
+                'non-empty list of claim names (for example ["sub"]).',
+            ),
+            (
+                lambda o: o["user_settings"]["claim_mappings"].update(username=[""]),
+                "user_settings.claim_mappings.username: the username claim path must be a "
+                'non-empty list of claim names (for example ["sub"]).',
+            ),
+        ],
+    )
+    def test_invalid_options_are_a_field_error_naming_the_path(
+        self, admin_client_config, change, message
+    ):
+        options = copy.deepcopy(ADMIN_OPTIONS)
+        change(options)
+        form = OIDCClientForm(
+            data=client_data(admin_client_config, options=json.dumps(options)),
+            instance=admin_client_config,
+        )
+
+        assert not form.is_valid()
+        assert form.errors == {"options": [message]}
+        admin_client_config.refresh_from_db()
+        assert admin_client_config.options == ADMIN_OPTIONS
+
+    def test_every_problem_is_reported(self, admin_client_config):
+        options = {"user_settings": {"claim_mappings": {"username": "sub", "email": "email"}}}
+        form = OIDCClientForm(
+            data=client_data(admin_client_config, options=json.dumps(options)),
+            instance=admin_client_config,
+        )
+
+        assert not form.is_valid()
+        assert form.errors["options"] == [
+            "user_settings.claim_mappings.email: 'email' is not of type 'array'",
+            "user_settings.claim_mappings.username: 'sub' is not of type 'array'",
+        ]
+
+    def test_options_need_not_list_every_property(self, admin_client_config):
+        options = {"user_settings": {"claim_mappings": {"username": ["sub"]}}}
+        form = OIDCClientForm(
+            data=client_data(admin_client_config, options=json.dumps(options)),
+            instance=admin_client_config,
+        )
+
+        assert form.is_valid(), form.errors
+
+    def test_not_json_is_a_field_error(self, admin_client_config):
+        form = OIDCClientForm(
+            data=client_data(admin_client_config, options="{not json"),
+            instance=admin_client_config,
+        )
+
+        assert not form.is_valid()
+        assert form.errors["options"] == ["Enter a valid JSON."]
+
+    def test_the_editor_is_told_where_the_problem_is(self, admin_client_config):
+        options = copy.deepcopy(ADMIN_OPTIONS)
+        options["user_settings"]["claim_mappings"]["username"] = "sub"
+        form = OIDCClientForm(
+            data=client_data(admin_client_config, options=json.dumps(options)),
+            instance=admin_client_config,
+        )
+        form.is_valid()
+
+        assert form.fields["options"].widget.error_map == {
+            "user_settings§claim_mappings§username": ["'sub' is not of type 'array'"]
+        }
+
+    def test_other_plugins_are_checked_against_their_own_schema(self, provider):
+        citizen = OIDCClient.objects.get(identifier="citizen-oidc")
+        citizen.oidc_provider = provider
+        citizen.oidc_rp_client_id = "citizen"
+        citizen.oidc_rp_client_secret = "secret"
+        citizen.save()
+
+        valid = OIDCClientForm(
+            data=client_data(
+                citizen,
+                enabled="",
+                options=json.dumps({"identifier_claim": ["bsn"]}),
+            ),
+            instance=citizen,
+        )
+        invalid = OIDCClientForm(
+            data=client_data(citizen, options=json.dumps({"identifier_claim": "bsn"})),
+            instance=citizen,
+        )
+
+        assert valid.is_valid(), valid.errors
+        assert invalid.errors["options"] == ["identifier_claim: 'bsn' is not of type 'array'"]
+
+
+class TestValidateOptions:
+    def test_valid(self):
+        validate_options("admin-oidc", ADMIN_OPTIONS)
+
+    def test_unknown_plugin(self):
+        with pytest.raises(ValidationError) as excinfo:
+            validate_options("no-such-plugin", ADMIN_OPTIONS)
+
+        assert excinfo.value.messages == [
+            "No OIDC plugin is registered under the identifier 'no-such-plugin'."
+        ]
+
+    def test_schema_problems_come_before_runtime_requirements(self):
+        with pytest.raises(ValidationError) as excinfo:
+            validate_options("admin-oidc", {"user_settings": "nope"})
+
+        assert excinfo.value.messages == ["user_settings: 'nope' is not of type 'object'"]
+
+    def test_root_problem_is_named(self):
+        with pytest.raises(ValidationError) as excinfo:
+            validate_options("admin-oidc", ["not", "an", "object"])
+
+        assert excinfo.value.messages == [
+            "(options): ['not', 'an', 'object'] is not of type 'object'"
+        ]
