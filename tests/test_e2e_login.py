@@ -404,3 +404,50 @@ def test_nested_groups_claim(browser, live_server, op, admin_oidc_client):
     bob = User.objects.get(username="bob")
     assert bob.is_superuser
     assert admin_groups(bob) == ["auditors", "superuser"]
+
+
+@pytest.mark.parametrize(
+    "next_url, landing",
+    [("/admin/auth/group/", "/admin/auth/group/"), ("http://evil.example/", "/admin/")],
+)
+def test_next_url_is_honoured_only_when_safe(
+    browser, live_server, op, admin_oidc_client, next_url, landing
+):
+    authorize_url = start_admin_login(browser, live_server, next_url=next_url)
+    response = finish_at_rp(browser, op.login(browser, authorize_url, "alice", "alice-password"))
+
+    assert response.status_code == 200
+    assert urlsplit(response.url).netloc == urlsplit(live_server.url).netloc
+    assert urlsplit(response.url).path == landing
+
+
+def test_op_availability_check_before_redirect(browser, live_server, op, admin_oidc_client):
+    admin_oidc_client.check_op_availability = True
+    admin_oidc_client.save()
+
+    response = admin_login(browser, live_server, op, "alice", "alice-password")
+
+    assert urlsplit(response.url).path == "/admin/"
+    # the probe: a bare GET of the authorization endpoint (oidc-provider answers 400)
+    probes = [r for r in op.requests_to("/auth") if not r["query"]]
+    assert len(probes) == 1 and probes[0]["status"] == 400
+
+
+def test_session_refresh_without_op_session_logs_out(
+    browser, live_server, op, admin_oidc_client, settings
+):
+    settings.OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = 1
+    admin_login(browser, live_server, op, "alice", "alice-password")
+    browser.cookies.clear(domain="127.0.0.1")  # the OP session is gone (the RP's stays)
+    time.sleep(1.2)
+
+    response = browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10)
+    assert query_of(response.headers["Location"])["prompt"] == "none"
+    callback_url = op.login(browser, response.headers["Location"], "alice", "unused")
+    assert query_of(callback_url)["error"] == "login_required"
+
+    response = finish_at_rp(browser, callback_url)
+
+    assert urlsplit(response.url).path == "/admin/login/failure/"
+    admin = browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10)
+    assert admin.status_code == 302 and "/admin/login/" in admin.headers["Location"]
