@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import parse_qs, urlsplit
 from contextvars import ContextVar
 from typing import Any
 
@@ -27,6 +28,9 @@ logger = logging.getLogger(__name__)
 # The client of the request being processed. A middleware instance serves every
 # thread of the process, so per-request state lives here, not on the instance.
 _current_config: ContextVar[OIDCClient | None] = ContextVar("oidcdb_middleware_config", default=None)
+_current_request: ContextVar[HttpRequest | None] = ContextVar(
+    "oidcdb_middleware_request", default=None
+)
 
 
 class SessionRefresh(upstream_middleware.SessionRefresh):
@@ -62,12 +66,14 @@ class SessionRefresh(upstream_middleware.SessionRefresh):
         _current_config.set(value)
 
     def __call__(self, request):
-        token = _current_config.set(None)
+        config_token = _current_config.set(None)
+        request_token = _current_request.set(request)
         try:
             with client_scope():
                 return super().__call__(request)
         finally:
-            _current_config.reset(token)
+            _current_config.reset(config_token)
+            _current_request.reset(request_token)
 
     def get_settings(self, attr: str, *args) -> Any:
         config = self._config
@@ -76,7 +82,25 @@ class SessionRefresh(upstream_middleware.SessionRefresh):
         plugin = registry.get(config.identifier)
         if plugin is None:
             raise BadRequest(f"No plugin is registered for '{config.identifier}'.")
+        if attr == "OIDC_AUTH_REQUEST_EXTRA_PARAMS":
+            return self._extra_params(plugin, *args)
         return plugin.get_setting(attr, *args)
+
+    def _extra_params(self, plugin, *args) -> dict[str, Any]:
+        """The same extra parameters as a login started by the init view.
+
+        The Keycloak hint and the plugin's own parameters apply to the silent
+        re-authentication too, so it goes to the same identity provider.
+        """
+        from .views import PROTECTED_AUTH_PARAMS
+
+        extra = dict(plugin.get_setting("OIDC_AUTH_REQUEST_EXTRA_PARAMS", *args))
+        if hint := plugin.get_setting("OIDC_KEYCLOAK_IDP_HINT", ""):
+            extra["kc_idp_hint"] = hint
+        request = _current_request.get()
+        if request is not None:
+            extra = dict(plugin.get_extra_params(request, extra))
+        return {k: v for k, v in extra.items() if k not in PROTECTED_AUTH_PARAMS}
 
     def _set_config_from_request(self, request: HttpRequest) -> None:
         self._config = lookup_config(request)
@@ -128,7 +152,22 @@ class SessionRefresh(upstream_middleware.SessionRefresh):
         try:
             if not self.get_settings("ENABLED"):
                 return None
-            return super().process_request(request)
+            response = super().process_request(request)
         except ImproperlyConfigured:
             logger.exception("Cannot renew the OIDC session: the client is misconfigured")
             return None
+        if response is not None:
+            self._mark_state(request, response)
+        return response
+
+    def _mark_state(self, request: HttpRequest, response) -> None:
+        """Record the client in the new state entry, as the init view does.
+
+        The callback then finds the client from the state, not from the session key.
+        """
+        url = response.get("refresh_url") or response.get("Location") or ""
+        states = parse_qs(urlsplit(url).query).get("state", [])
+        entries = request.session.get("oidc_states", {})
+        if len(states) == 1 and states[0] in entries:
+            entries[states[0]]["config_identifier"] = self._config.identifier
+            request.session.modified = True
