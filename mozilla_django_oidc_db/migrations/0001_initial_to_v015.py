@@ -79,19 +79,19 @@ class Migration(migrations.Migration):
                     models.URLField(blank=True, max_length=1000, verbose_name="Discovery endpoint"),
                 ),
                 (
-                    "username_claim",
-                    models.CharField(default="sub", max_length=50, verbose_name="username claim"),
+                    "claim_mapping",
+                    models.JSONField(
+                        default=mozilla_django_oidc_db.models.get_claim_mapping,
+                        verbose_name="claim mapping",
+                    ),
                 ),
                 (
                     "groups_claim",
                     models.CharField(blank=True, default="roles", max_length=50, verbose_name="groups claim"),
                 ),
                 (
-                    "claim_mapping",
-                    models.JSONField(
-                        default=mozilla_django_oidc_db.models.get_claim_mapping,
-                        verbose_name="claim mapping",
-                    ),
+                    "make_users_staff",
+                    models.BooleanField(default=False, verbose_name="make users staff"),
                 ),
                 (
                     "sync_groups",
@@ -102,8 +102,17 @@ class Migration(migrations.Migration):
                     models.CharField(default="*", max_length=255, verbose_name="groups glob pattern"),
                 ),
                 (
-                    "make_users_staff",
-                    models.BooleanField(default=False, verbose_name="make users staff"),
+                    "username_claim",
+                    models.CharField(default="sub", max_length=50, verbose_name="username claim"),
+                ),
+                (
+                    "oidc_exempt_urls",
+                    mozilla_django_oidc_db.fields.StringArrayField(
+                        base_field=models.CharField(max_length=1000, verbose_name="Exempt URL"),
+                        blank=True,
+                        default=list,
+                        verbose_name="URLs exempt from session renewal",
+                    ),
                 ),
                 (
                     "oidc_nonce_size",
@@ -142,15 +151,6 @@ class Migration(migrations.Migration):
                 (
                     "oidc_token_use_basic_auth",
                     models.BooleanField(default=False, verbose_name="Use Basic auth for token endpoint"),
-                ),
-                (
-                    "oidc_exempt_urls",
-                    mozilla_django_oidc_db.fields.StringArrayField(
-                        base_field=models.CharField(max_length=1000, verbose_name="Exempt URL"),
-                        blank=True,
-                        default=list,
-                        verbose_name="URLs exempt from session renewal",
-                    ),
                 ),
             ],
             options={

@@ -93,16 +93,16 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 (
+                    "make_users_staff",
+                    models.BooleanField(default=False, verbose_name="make users staff"),
+                ),
+                (
                     "sync_groups",
                     models.BooleanField(default=True, verbose_name="synchronize groups"),
                 ),
                 (
                     "sync_groups_glob_pattern",
                     models.CharField(default="*", max_length=255, verbose_name="groups glob pattern"),
-                ),
-                (
-                    "make_users_staff",
-                    models.BooleanField(default=False, verbose_name="make users staff"),
                 ),
                 (
                     "oidc_nonce_size",

@@ -71,7 +71,9 @@ def forward(apps, schema_editor):
                 "claim_mapping": old.groups_claim,
                 "sync": old.sync_groups,
                 "sync_pattern": old.sync_groups_glob_pattern,
-                "default_groups": [group.name for group in old.default_groups.all()],
+                "default_groups": list(
+                    old.default_groups.order_by("name").values_list("name", flat=True)
+                ),
                 "make_users_staff": old.make_users_staff,
                 "superuser_group_names": old.superuser_group_names,
             },
