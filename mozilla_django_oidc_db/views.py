@@ -212,6 +212,9 @@ class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackVi
 
     def login_failure(self):
         reason, user_message = _failure_of(self.request)
+        # failures upstream decides on (e.g. an inactive user) were not noted yet: note
+        # them, or AdminCallbackView.get drops the message it is about to show
+        note_login_failure(self.request, reason, user_message)
         logger.info("OIDC login failed: %s", reason)
         self.show_failure_message(user_message)
         return super().login_failure()

@@ -377,7 +377,9 @@ DEFAULT_TTL = {"IdToken": 300, "AccessToken": 300, "Session": 3600, "Grant": 360
 def op_server(live_server, tmp_path_factory):
     """The OP, running for the whole test session; see also ``op``."""
     ensure_node_modules()
-    client_secrets = {cid: secrets.token_urlsafe(24) for cid in (ADMIN_CLIENT_ID, CITIZEN_CLIENT_ID)}
+    client_secrets = {
+        cid: secrets.token_urlsafe(24) for cid in (ADMIN_CLIENT_ID, CITIZEN_CLIENT_ID)
+    }
     server = OpenIDProvider(
         config={
             "issuer": "http://127.0.0.1:{port}/realms/test",

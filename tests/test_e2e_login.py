@@ -180,7 +180,9 @@ def test_admin_and_citizen_clients_side_by_side(
 
 def test_citizen_login_creates_no_user(browser, live_server, op, citizen_oidc_client):
     response = browser.get(f"{live_server.url}/citizen/login/", allow_redirects=False, timeout=10)
-    callback_url = op.login(browser, response.headers["Location"], "carol-citizen", "carol-password")
+    callback_url = op.login(
+        browser, response.headers["Location"], "carol-citizen", "carol-password"
+    )
     response = finish_at_rp(browser, callback_url)
 
     assert urlsplit(response.url).path == "/citizen/"
@@ -196,7 +198,10 @@ def test_session_refresh_after_expiry_renews_silently(
 ):
     settings.OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = 2
     admin_login(browser, live_server, op, "alice", "alice-password")
-    assert browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10).status_code == 200
+    assert (
+        browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10).status_code
+        == 200
+    )
     op.update_claims("alice", given_name="Renewed")
     time.sleep(2.2)
 
@@ -210,7 +215,9 @@ def test_session_refresh_after_expiry_renews_silently(
     assert xhr.status_code == 403
     assert xhr.json()["refresh_url"].startswith(op.authorization_endpoint + "?")
 
-    response = browser.get(f"{live_server.url}/admin/password_change/", allow_redirects=False, timeout=10)
+    response = browser.get(
+        f"{live_server.url}/admin/password_change/", allow_redirects=False, timeout=10
+    )
     assert response.status_code == 302
     refresh_url = response.headers["Location"]
     assert refresh_url.startswith(op.authorization_endpoint + "?")
@@ -451,3 +458,60 @@ def test_session_refresh_without_op_session_logs_out(
     assert urlsplit(response.url).path == "/admin/login/failure/"
     admin = browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10)
     assert admin.status_code == 302 and "/admin/login/" in admin.headers["Location"]
+
+
+def test_login_after_the_op_restarted(live_server, op, admin_oidc_client):
+    issuer = op.issuer
+    with new_browser() as browser:
+        admin_login(browser, live_server, op, "alice", "alice-password")
+
+    op.restart()  # new keys, all OP sessions and grants lost; same issuer and endpoints
+
+    assert op.issuer == issuer
+    with new_browser() as browser:
+        response = admin_login(browser, live_server, op, "bob", "bob-password")
+    assert "Site administration" in response.text
+    assert set(User.objects.values_list("username", flat=True)) == {"alice", "bob"}
+
+
+def test_citizen_cancel_shows_the_reason_on_its_failure_page(
+    browser, live_server, op, citizen_oidc_client
+):
+    response = browser.get(f"{live_server.url}/citizen/login/", allow_redirects=False, timeout=10)
+    callback_url = op.login(
+        browser,
+        response.headers["Location"],
+        "carol-citizen",
+        "carol-password",
+        cancel_at="consent",
+    )
+
+    response = finish_at_rp(browser, callback_url)
+
+    assert urlsplit(response.url).path == "/login-failed/"
+    assert "cancelled or refused at the identity provider" in response.text
+    assert browser.get(f"{live_server.url}/citizen/", timeout=10).status_code == 401
+
+
+def test_citizen_login_with_disabled_client(browser, live_server, op, citizen_oidc_client):
+    citizen_oidc_client.enabled = False
+    citizen_oidc_client.save()
+
+    response = browser.get(f"{live_server.url}/citizen/login/", timeout=10)
+
+    assert urlsplit(response.url).path == "/login-failed/"
+    assert "currently disabled" in response.text
+    assert op.requests_to("/auth") == []
+
+
+def test_deactivated_user_is_refused(browser, live_server, op, admin_oidc_client):
+    User.objects.create_user(username="alice", email="old@example.com", is_active=False)
+
+    response = admin_login(browser, live_server, op, "alice", "alice-password")
+
+    assert urlsplit(response.url).path == "/admin/login/failure/"
+    assert "could not be completed" in response.text
+    assert (
+        browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10).status_code
+        == 302
+    )
