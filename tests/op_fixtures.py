@@ -228,6 +228,11 @@ class OpenIDProvider:
         return self.issuer.rstrip("/") + "/"
 
     @property
+    def endpoints(self) -> dict[str, str]:
+        """The endpoints of the discovery document, by their discovery names."""
+        return {k: v for k, v in self.discovery.items() if k.endswith(("_endpoint", "_uri"))}
+
+    @property
     def authorization_endpoint(self) -> str:
         return self.discovery["authorization_endpoint"]
 
