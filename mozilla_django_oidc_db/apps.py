@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class MozillaDjangoOidcDbConfig(AppConfig):
@@ -14,4 +14,15 @@ class MozillaDjangoOidcDbConfig(AppConfig):
             signals.populate_oidc_config_models,
             sender=self,
             dispatch_uid="oidcdb.populate_oidc_config_models",
+        )
+        OIDCProvider = self.get_model("OIDCProvider")
+        post_save.connect(
+            signals.invalidate_provider_caches,
+            sender=OIDCProvider,
+            dispatch_uid="oidcdb.invalidate_provider_caches_on_save",
+        )
+        post_delete.connect(
+            signals.invalidate_provider_caches,
+            sender=OIDCProvider,
+            dispatch_uid="oidcdb.invalidate_provider_caches_on_delete",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
+import django
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -78,10 +79,17 @@ class OptionsFormField(JSONFormField):
             raise problems_to_error(problems)
 
 
+class SecretInput(forms.PasswordInput):
+    """Never renders the value; asks browsers not to fill in a saved password."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
+
+
 class SecretField(forms.CharField):
     """A secret that is never sent back to the browser; empty input keeps the stored one."""
 
-    widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+    widget = SecretInput
 
     def has_changed(self, initial, data) -> bool:
         return bool(data) and data != initial
@@ -106,6 +114,8 @@ class OIDCClientForm(forms.ModelForm):
             "oidc_keycloak_idp_hint",
         )
         field_classes = {"oidc_rp_client_secret": SecretField, "options": OptionsFormField}
+        # explicit, so that the admin's text input for CharFields does not replace it
+        widgets = {"oidc_rp_client_secret": SecretInput(attrs={"class": "vTextField"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,6 +141,25 @@ class OIDCClientForm(forms.ModelForm):
                 code="required",
             )
         return secret
+
+
+class ProviderURLField(forms.URLField):
+    """Input without a scheme means https: Django 6's default, opted into now."""
+
+    def __init__(self, **kwargs):
+        if django.VERSION >= (5, 0):
+            kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
+
+
+PROVIDER_URL_FIELDS = (
+    "oidc_op_discovery_endpoint",
+    "oidc_op_jwks_endpoint",
+    "oidc_op_authorization_endpoint",
+    "oidc_op_token_endpoint",
+    "oidc_op_user_endpoint",
+    "oidc_op_logout_endpoint",
+)
 
 
 class OIDCProviderForm(forms.ModelForm):
@@ -165,6 +194,7 @@ class OIDCProviderForm(forms.ModelForm):
             "oidc_nonce_size",
             "oidc_state_size",
         )
+        field_classes = dict.fromkeys(PROVIDER_URL_FIELDS, ProviderURLField)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

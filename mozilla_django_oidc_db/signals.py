@@ -26,3 +26,16 @@ def populate_oidc_config_models(sender, **kwargs) -> None:
         return
     for identifier in registry:
         OIDCClient.objects.get_or_create(identifier=identifier)
+
+
+def invalidate_provider_caches(sender, instance, **kwargs) -> None:
+    """After a provider is saved or deleted: forget its cached discovery document and keys.
+
+    An administrator saves a provider to make a change at the OP take effect, so the next
+    login must not use what the cache holds. Connected in ``AppConfig.ready()`` to
+    ``post_save`` and ``post_delete`` of ``OIDCProvider``.
+    """
+    from ._protocol import discovery, jwks
+
+    discovery.invalidate(instance)
+    jwks.invalidate(instance.oidc_op_jwks_endpoint)
