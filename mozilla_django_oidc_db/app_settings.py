@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "OIDCDB_MAX_TOKEN_AGE": 60 * 60,
     # Show the OP's ``error_description`` on the failure page (it is always logged).
     "OIDCDB_SHOW_PROVIDER_ERROR_DESCRIPTION": False,
+    # Show a "Log in with OIDC" link on the admin login page (when the package's
+    # admin/login.html is in use and the admin client is enabled).
+    "OIDCDB_ADMIN_LOGIN_BUTTON": True,
 }
 
 

@@ -17,6 +17,8 @@ DEBUG = os.environ.get("DEBUG", "") == "1"
 ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
+    # before django.contrib.admin: its admin/login.html adds the OIDC login link
+    "mozilla_django_oidc_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -25,7 +27,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_jsonform",
     "mozilla_django_oidc",
-    "mozilla_django_oidc_db",
     "testapp",
 ]
 
