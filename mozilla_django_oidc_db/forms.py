@@ -9,7 +9,6 @@ import django
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-
 from django_jsonform.forms.fields import JSONFormField
 from django_jsonform.utils import join_coords
 
@@ -68,14 +67,12 @@ class OptionsFormField(JSONFormField):
         plugin = registry.get(instance.identifier) if instance is not None else None
         if plugin is None:
             raise ValidationError(
-                _("No OIDC plugin is registered for this client, so its options cannot be checked."),
+                _("No OIDC plugin is registered for this client: its options cannot be checked."),
                 code="unknown_plugin",
             )
         problems = options_problems(plugin, value)
         if problems:
-            self.widget.add_error(
-                {join_coords(*path): [message] for path, message in problems}
-            )
+            self.widget.add_error({join_coords(*path): [message] for path, message in problems})
             raise problems_to_error(problems)
 
 
@@ -83,7 +80,9 @@ class SecretInput(forms.PasswordInput):
     """Never renders the value; asks browsers not to fill in a saved password."""
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
+        super().__init__(
+            attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False
+        )
 
 
 class SecretField(forms.CharField):
@@ -270,8 +269,6 @@ class OIDCProviderForm(forms.ModelForm):
                         "needed. Fill in: %(fields)s."
                     ),
                     code="discovery_incomplete",
-                    params={
-                        "fields": ", ".join(str(self.fields[name].label) for name in missing)
-                    },
+                    params={"fields": ", ".join(str(self.fields[name].label) for name in missing)},
                 ),
             )

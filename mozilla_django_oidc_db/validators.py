@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, gettext_lazy as _
-
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 from jsonschema.validators import validator_for
 
@@ -64,7 +64,7 @@ def admin_plugin_problems(options: Any) -> list[OptionsProblem]:
                 path,
                 gettext(
                     "the username claim path must be a non-empty list of claim names "
-                    "(for example [\"sub\"])."
+                    '(for example ["sub"]).'
                 ),
             )
         ]

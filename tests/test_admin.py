@@ -93,7 +93,11 @@ def form_data(page: PyQuery, form_id: str) -> dict:
             continue
         tag, kind = element.tag, element.get("type", "text")
         if tag == "select":
-            selected = [o.get("value") for o in element.findall(".//option") if o.get("selected") is not None]
+            selected = [
+                o.get("value")
+                for o in element.findall(".//option")
+                if o.get("selected") is not None
+            ]
             data[name] = selected[0] if selected else ""
         elif tag == "textarea" and element.get("data-django-jsonform"):
             # django-jsonform's editor script fills this textarea from its config
@@ -248,7 +252,7 @@ class TestClientAdmin:
         assert config["schema"]["properties"]["user_settings"]["properties"]["claim_mappings"]
         assert json.loads(config["data"]) == ADMIN_OPTIONS
         scopes = json.loads(
-            page('.field-oidc_rp_scopes_list [data-django-jsonform]').attr("data-django-jsonform")
+            page(".field-oidc_rp_scopes_list [data-django-jsonform]").attr("data-django-jsonform")
         )
         assert scopes["schema"]["type"] == "array"
         assert json.loads(scopes["data"]) == ["openid", "email"]
@@ -305,7 +309,9 @@ class TestClientAdmin:
         assert page(".field-options .errorlist").text() == (
             "user_settings.claim_mappings.username: 'sub' is not of type 'array'"
         )
-        editor = json.loads(page(".field-options [data-django-jsonform]").attr("data-django-jsonform"))
+        editor = json.loads(
+            page(".field-options [data-django-jsonform]").attr("data-django-jsonform")
+        )
         assert editor["errorMap"] == {
             "user_settings§claim_mappings§username": ["'sub' is not of type 'array'"]
         }
@@ -341,9 +347,10 @@ class TestClientAdmin:
         assert response.status_code == 200
         html = response.content.decode()
         page = PyQuery(html)
-        assert "No plugin is registered for the identifier 'removed-plugin'" in page(
-            ".messagelist"
-        ).text()
+        assert (
+            "No plugin is registered for the identifier 'removed-plugin'"
+            in page(".messagelist").text()
+        )
         assert not page('input[name="_save"]')
         assert not page('input[name="oidc_rp_client_id"]')
         assert "orphan" in page(".field-oidc_rp_client_id .readonly").text()

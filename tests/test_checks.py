@@ -28,8 +28,7 @@ W001 = Warning(
     id="mozilla_django_oidc_db.W001",
 )
 E002 = Error(
-    "The setting 'settings.OIDC_CALLBACK_CLASS' must be an importable dotted path "
-    "to a view class.",
+    "The setting 'settings.OIDC_CALLBACK_CLASS' must be an importable dotted path to a view class.",
     hint=CALLBACK_HINT,
     id="mozilla_django_oidc_db.E002",
 )
@@ -137,9 +136,7 @@ class TestCallbackClass:
         assert check_callback_class(app_configs=None) == [E002]
 
     def test_other_view_is_w002_naming_the_callback_view(self, settings):
-        settings.OIDC_CALLBACK_CLASS = (
-            "mozilla_django_oidc.views.OIDCAuthenticationCallbackView"
-        )
+        settings.OIDC_CALLBACK_CLASS = "mozilla_django_oidc.views.OIDCAuthenticationCallbackView"
 
         assert check_callback_class(app_configs=None) == [W002]
         assert "OIDCCallbackView" in W002.msg
