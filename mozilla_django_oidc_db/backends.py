@@ -5,19 +5,30 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 import mozilla_django_oidc.auth as upstream_auth
 import requests
 from requests.auth import HTTPBasicAuth
 
+from ._protocol import id_token as id_token_rules
+from ._protocol import jwks
+from ._protocol.discovery import expected_issuer, get_provider_metadata
 from ._protocol.http import provider_session
+from .app_settings import oidcdb_settings
 from .config import dynamic_setting, lookup_config
-from .exceptions import MissingInitialisation, OIDCLoginFailed, ProviderError
+from .exceptions import (
+    MissingInitialisation,
+    OIDCLoginFailed,
+    ProviderError,
+    TokenValidationError,
+)
 from .models import UserInformationClaimsSources
 from .plugins import AbstractUserOIDCPlugin, AnonymousUserOIDCPlugin, BaseOIDCPlugin
 from .registry import register as registry
@@ -109,6 +120,8 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
             raise ProviderError("The token endpoint did not answer with JSON.")
         if not isinstance(token_info, dict) or not token_info.get("id_token"):
             raise ProviderError("The token endpoint's answer has no id_token.")
+        # verify_token checks the ID token's at_hash against this access token
+        self._token_response = token_info
         return token_info
 
     def raise_token_response_error(self, response: requests.Response) -> None:
@@ -126,7 +139,92 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
             + (f" with error '{error}'" if error else "")
         )
 
+    # -- token validation (OpenID Connect Core 1.0 §3.1.3.7 and §5.3) --------------------
+
+    def verify_token(self, token: str, **kwargs) -> JSONObject:
+        """Validate the ID token ``token`` and return its claims.
+
+        Called by upstream's ``authenticate`` with the ``nonce`` of the login. Raises
+        :class:`TokenValidationError` (or :class:`ProviderError` when the provider's key
+        set or discovery document cannot be had) with a reason safe to log.
+        """
+        expected = self._token_expectations()
+        header = id_token_rules.read_header(token)
+        # before any key lookup: a token never chooses how it is verified
+        id_token_rules.check_algorithm(header, expected)
+        key = self._verification_key(token, header)
+        return id_token_rules.validate_id_token(
+            token,
+            key,
+            expected,
+            nonce=kwargs.get("nonce"),
+            access_token=kwargs.get("access_token", self._access_token_for(token)),
+        )
+
+    def retrieve_matching_jwk(self, token: str) -> Any:
+        """The provider's published key that signed ``token``, from the shared key set cache."""
+        header = id_token_rules.read_header(token)
+        kid = header.get("kid") if getattr(settings, "OIDC_VERIFY_KID", True) else None
+        return jwks.find_signing_key(self._jwks_uri(), kid, self.OIDC_RP_SIGN_ALGO)
+
+    def _token_expectations(self) -> id_token_rules.Expectations:
+        """What this client's tokens must satisfy; resolved once per login."""
+        if getattr(self, "_expected", None) is None:
+            issuer = expected_issuer(self.config.oidc_provider)
+            if issuer is None:
+                logger.warning(
+                    "The issuer of ID tokens for OIDC client '%s' is not checked: its "
+                    "provider has neither an issuer nor a discovery endpoint (W003).",
+                    self.config.identifier,
+                )
+            self._expected = id_token_rules.Expectations(
+                client_id=self.OIDC_RP_CLIENT_ID,
+                algorithm=self.OIDC_RP_SIGN_ALGO,
+                issuer=issuer,
+                leeway=oidcdb_settings.OIDCDB_CLOCK_LEEWAY,
+                max_age=oidcdb_settings.OIDCDB_MAX_TOKEN_AGE,
+                allow_unsecured=self.get_settings("OIDC_ALLOW_UNSECURED_JWT", False),
+                use_nonce=self.get_settings("OIDC_USE_NONCE", True),
+            )
+        return self._expected
+
+    def _verification_key(self, token: str, header: dict[str, Any]) -> Any:
+        """The key for the configured algorithm: never one the token asks for."""
+        algorithm = self.OIDC_RP_SIGN_ALGO
+        if header["alg"] == id_token_rules.UNSECURED:  # allowed, or check_algorithm refused it
+            return None
+        if algorithm in jwks.SYMMETRIC_ALGORITHMS:
+            return self.OIDC_RP_CLIENT_SECRET
+        if sign_key := self.OIDC_RP_IDP_SIGN_KEY:
+            key = jwks.load_public_key(sign_key)
+            jwks.check_key_matches_algorithm(key, algorithm)
+            return key
+        return self.retrieve_matching_jwk(token)
+
+    def _jwks_uri(self) -> str:
+        if endpoint := self.OIDC_OP_JWKS_ENDPOINT:
+            return endpoint
+        provider = self.config.oidc_provider
+        if provider is not None and provider.oidc_op_discovery_endpoint:
+            if jwks_uri := get_provider_metadata(provider).jwks_uri:
+                return jwks_uri
+        raise TokenValidationError(
+            "The provider has no key set (JWKS) endpoint to verify the token with.",
+            user_message=_("Login with this identity provider is not configured correctly."),
+        )
+
+    def _access_token_for(self, token: str) -> str | None:
+        token_response = getattr(self, "_token_response", None) or {}
+        if token_response.get("id_token") == token:
+            return token_response.get("access_token")
+        return None
+
     def get_userinfo(self, access_token: str, id_token: str, payload: JSONObject) -> JSONObject:
+        """The claims about the user: the ID token's, or the userinfo endpoint's (§5.3).
+
+        The userinfo response must be about the same subject as the ID token (§5.3.4);
+        a signed response (``application/jwt``) is verified like the ID token (§5.3.2).
+        """
         if self.config.userinfo_claims_source == UserInformationClaimsSources.id_token:
             logger.debug("Using the ID token's claims as user information")
             return payload
@@ -138,14 +236,26 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
         if response.status_code != 200:
             raise ProviderError(f"The userinfo endpoint answered {response.status_code}")
         if response.headers.get("content-type", "").lower().startswith("application/jwt"):
-            return self.verify_token(response.text)
-        try:
-            claims = response.json()
-        except ValueError:
-            raise ProviderError("The userinfo endpoint did not answer with JSON.")
-        if not isinstance(claims, dict):
-            raise ProviderError("The userinfo endpoint did not answer with a JSON object.")
-        return claims
+            claims = self._verify_signed_userinfo(response.text)
+        else:
+            try:
+                claims = response.json()
+            except ValueError:
+                raise ProviderError("The userinfo endpoint did not answer with JSON.")
+            if not isinstance(claims, dict):
+                raise ProviderError("The userinfo endpoint did not answer with a JSON object.")
+        if "sub" not in payload:
+            # only when a subclass's verify_token made up the claims: ours requires sub
+            logger.debug("The ID token claims have no 'sub' to compare the userinfo with")
+            return claims
+        return id_token_rules.validate_userinfo(claims, payload)
+
+    def _verify_signed_userinfo(self, token: str) -> JSONObject:
+        expected = self._token_expectations()
+        header = id_token_rules.read_header(token)
+        id_token_rules.check_algorithm(header, expected)
+        key = self._verification_key(token, header)
+        return id_token_rules.validate_signed_userinfo(token, key, expected)
 
     # -- users -------------------------------------------------------------------------
 

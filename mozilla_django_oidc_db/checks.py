@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 APP_NAME = "mozilla_django_oidc_db"
@@ -96,7 +96,54 @@ def check_callback_class(*, app_configs=None, **kwargs) -> list[CheckMessage]:
     )
 
 
+ISSUER_HINT = (
+    "Fill in the provider's issuer, or its discovery endpoint (the issuer is read from "
+    "the discovery document)."
+)
+
+
+def W003(client) -> Warning:
+    return Warning(
+        f"The OIDC client '{client.identifier}' is enabled, but the issuer of its ID "
+        "tokens is not checked: its provider has neither an issuer nor a discovery "
+        "endpoint.",
+        hint=ISSUER_HINT,
+        obj=client,
+        id="mozilla_django_oidc_db.W003",
+    )
+
+
+def check_issuer_configured(*, app_configs=None, databases=None, **kwargs) -> list[CheckMessage]:
+    """Enabled clients must know their provider's issuer (OIDC Core §3.1.3.7 step 2).
+
+    A database check: it runs with ``manage.py check --database default``, before
+    ``migrate`` and in Django's test runner. A missing table or an unreachable
+    database is no problem to report here.
+    """
+    if app_configs is not None and not any(config.name == APP_NAME for config in app_configs):
+        return []
+    from .models import OIDCClient
+
+    messages: list[CheckMessage] = []
+    for alias in databases or ():
+        try:
+            clients = list(
+                OIDCClient.objects.using(alias)
+                .filter(
+                    enabled=True,
+                    oidc_provider__oidc_op_issuer="",
+                    oidc_provider__oidc_op_discovery_endpoint="",
+                )
+                .order_by("identifier")
+            )
+        except Exception:  # no table yet, database down, database access not allowed
+            continue
+        messages.extend(W003(client) for client in clients)
+    return messages
+
+
 def register_checks() -> None:
     """Register the checks; called from ``AppConfig.ready()``."""
     register(check_authenticate_class)
     register(check_callback_class)
+    register(check_issuer_configured, Tags.database)

@@ -35,6 +35,7 @@ import jwt
 import mozilla_django_oidc.views as upstream_views
 import requests
 
+from ._protocol.discovery import expected_issuer
 from ._protocol.http import provider_session
 from .app_settings import oidcdb_settings
 from .config import client_scope, dynamic_setting, lookup_config, store_config
@@ -164,6 +165,23 @@ def _claim_state(state: str) -> bool:
         return True
 
 
+def _authorization_issuer_problem(request: HttpRequest) -> str | None:
+    """RFC 9207 §2.4: the ``iss`` of an authorization response is the provider's issuer.
+
+    A response from another issuer means the browser was sent here by a different
+    provider than the one the login started with (mix-up attack).
+    """
+    try:
+        issuer = expected_issuer(lookup_config(request).oidc_provider)
+    except BadRequest:
+        return None  # no client for this callback: upstream's flow refuses it
+    except OIDCLoginFailed as exc:
+        return get_exception_message(exc)
+    if issuer is None or request.GET["iss"] == issuer:
+        return None
+    return "the authorization response comes from another issuer (RFC 9207)"
+
+
 class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackView):
     """Base for plugin callback views: upstream's flow, settings from the client."""
 
@@ -201,6 +219,9 @@ class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackVi
                 "the state of this callback was used before (replayed callback)",
                 _("This login link was already used. Please start the login again."),
             )
+            return self.login_failure()
+        elif "iss" in request.GET and (problem := _authorization_issuer_problem(request)):
+            note_login_failure(request, problem)
             return self.login_failure()
         try:
             return super().get(request)

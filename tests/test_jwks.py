@@ -18,6 +18,7 @@ from mozilla_django_oidc_db._protocol.jwks import (
     select_key,
 )
 from mozilla_django_oidc_db.exceptions import ProviderError, TokenValidationError
+from mozilla_django_oidc_db.models import OIDCProvider
 
 from .tokens import make_key
 
@@ -100,8 +101,10 @@ def test_invalidate_forgets_the_set(publish, old_key):
 
     jwks.invalidate(JWKS_URI)
     find_signing_key(JWKS_URI, "old", "RS256")
+    jwks.invalidate(OIDCProvider(oidc_op_jwks_endpoint=JWKS_URI))
+    find_signing_key(JWKS_URI, "old", "RS256")
 
-    assert mock.call_count == 2
+    assert mock.call_count == 3
 
 
 # -- unknown keys, rotation and the rate limit ---------------------------------------------

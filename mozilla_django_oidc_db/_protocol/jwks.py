@@ -16,7 +16,7 @@ import base64
 import binascii
 import hashlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import caches
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,9 @@ from cryptography.hazmat.primitives.serialization import (
 from ..app_settings import oidcdb_settings
 from ..exceptions import ProviderError, TokenValidationError
 from .http import provider_session
+
+if TYPE_CHECKING:
+    from ..models import OIDCProvider
 
 __all__ = [
     "ASYMMETRIC_ALGORITHMS",
@@ -138,8 +141,9 @@ def _may_refetch(jwks_uri: str) -> bool:
         return True
 
 
-def invalidate(jwks_uri: str) -> None:
-    """Forget the cached key set at ``jwks_uri`` and its refetch slot."""
+def invalidate(provider: OIDCProvider | str) -> None:
+    """Forget the cached key set of ``provider`` (or at a URI) and its refetch slot."""
+    jwks_uri = provider if isinstance(provider, str) else provider.oidc_op_jwks_endpoint
     if not jwks_uri:
         return
     try:
