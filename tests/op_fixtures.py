@@ -350,6 +350,24 @@ class OpenIDProvider:
                 raise OPError(f"Unexpected page from the OP at {url}:\n{page}")
         raise OPError(f"No redirect back to the RP after {max_steps} steps (last: {url})")
 
+    def logout(self, session: requests.Session, end_session_url: str, *, confirm=True) -> str:
+        """Answer the OP's sign-out question; return where the OP sends the browser next.
+
+        That is the RP's ``post_logout_redirect_uri`` (with ``state``) when the request
+        named a registered one, else the OP's own "signed out" page.
+        """
+        page = session.get(end_session_url, allow_redirects=False, timeout=10)
+        if page.status_code != 200 or 'id="op.logoutForm"' not in page.text:
+            raise OPError(f"No sign-out form at {end_session_url}: {page.status_code}\n{page.text}")
+        xsrf = re.search(r'name="xsrf" value="([^"]+)"', page.text).group(1)
+        data = {"xsrf": xsrf, **({"logout": "yes"} if confirm else {})}
+        response = session.post(
+            _form_action(page, "op.logoutForm"), data=data, allow_redirects=False, timeout=10
+        )
+        if not response.is_redirect:
+            raise OPError(f"The OP did not redirect after sign-out:\n{response.text}")
+        return urljoin(response.url, response.headers["Location"])
+
 
 def _form_action(response: requests.Response, form_id: str) -> str:
     match = re.search(rf'<form id="{form_id}" method="post" action="([^"]+)">', response.text)

@@ -119,7 +119,18 @@ function buildProvider() {
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       jwtUserinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // `form` is oidc-provider's <form id="op.logoutForm"> with its xsrf field
+        async logoutSource(ctx, form) {
+          ctx.body = page('Sign out', `<h1>Sign out of ${esc(issuer)}?</h1>${form}`
+            + '<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>'
+            + '<button type="submit" form="op.logoutForm">Stay signed in</button>');
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.body = page('Signed out', '<h1 id="signed-out">You are signed out.</h1>');
+        },
+      },
     },
     clientDefaults: {
       grant_types: ['authorization_code'],
