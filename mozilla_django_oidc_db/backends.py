@@ -148,11 +148,7 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
         :class:`TokenValidationError` (or :class:`ProviderError` when the provider's key
         set or discovery document cannot be had) with a reason safe to log.
         """
-        expected = self._token_expectations()
-        header = id_token_rules.read_header(token)
-        # before any key lookup: a token never chooses how it is verified
-        id_token_rules.check_algorithm(header, expected)
-        key = self._verification_key(token, header)
+        expected, key = self._expectations_and_key(token)
         return id_token_rules.validate_id_token(
             token,
             key,
@@ -187,6 +183,17 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
                 use_nonce=self.get_settings("OIDC_USE_NONCE", True),
             )
         return self._expected
+
+    def _expectations_and_key(self, token: str) -> tuple[id_token_rules.Expectations, Any]:
+        """What ``token`` must satisfy, and the key to verify it with.
+
+        The ``alg`` of the token is checked before any key is looked up: a token never
+        chooses how it is verified, and a forged one costs no request for the key set.
+        """
+        expected = self._token_expectations()
+        header = id_token_rules.read_header(token)
+        id_token_rules.check_algorithm(header, expected)
+        return expected, self._verification_key(token, header)
 
     def _verification_key(self, token: str, header: dict[str, Any]) -> Any:
         """The key for the configured algorithm: never one the token asks for."""
@@ -251,10 +258,7 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
         return id_token_rules.validate_userinfo(claims, payload)
 
     def _verify_signed_userinfo(self, token: str) -> JSONObject:
-        expected = self._token_expectations()
-        header = id_token_rules.read_header(token)
-        id_token_rules.check_algorithm(header, expected)
-        key = self._verification_key(token, header)
+        expected, key = self._expectations_and_key(token)
         return id_token_rules.validate_signed_userinfo(token, key, expected)
 
     # -- users -------------------------------------------------------------------------

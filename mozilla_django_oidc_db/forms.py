@@ -57,7 +57,14 @@ class OptionsFormField(JSONFormField):
     runtime requirements (see :mod:`mozilla_django_oidc_db.validators`) instead of
     django-jsonform's editor-oriented checks. Problems are reported with their path, and
     handed to the editor so it marks the offending inputs.
+
+    The editor submits ``null`` for an input nobody touched (a checkbox, a number). That
+    means "not set", so such keys are left out: the plugin then applies its documented
+    default instead of reading ``None``.
     """
+
+    def to_python(self, value):
+        return _without_nulls(super().to_python(value))
 
     def validate(self, value):
         # Django's JSONField checks (required); django-jsonform's own schema check is
@@ -74,6 +81,15 @@ class OptionsFormField(JSONFormField):
         if problems:
             self.widget.add_error({join_coords(*path): [message] for path, message in problems})
             raise problems_to_error(problems)
+
+
+def _without_nulls(value: Any) -> Any:
+    """``value`` with the ``null`` members of its objects left out, at every depth."""
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
 
 
 class SecretInput(forms.PasswordInput):

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from mozilla_django_oidc_db._protocol import discovery
+from mozilla_django_oidc_db._protocol import cache, discovery
 from mozilla_django_oidc_db._protocol.discovery import (
     DiscoveryError,
     ProviderMetadata,
@@ -202,7 +202,7 @@ def test_cache_failure_is_a_miss(serve_document, mocker):
     broken = mocker.Mock()
     broken.get.side_effect = ConnectionError("cache down")
     broken.set.side_effect = ConnectionError("cache down")
-    mocker.patch.object(discovery, "_cache", return_value=broken)
+    mocker.patch.object(cache, "shared_cache", return_value=broken)
 
     assert get_provider_metadata(KEYCLOAK).issuer == KEYCLOAK
     assert get_provider_metadata(KEYCLOAK).issuer == KEYCLOAK
@@ -216,7 +216,8 @@ def test_cached_documents_are_plain_data(serve_document, settings):
     serve_document(KEYCLOAK)
     get_provider_metadata(KEYCLOAK)
 
-    cached = caches["default"].get(discovery._cache_key(discovery_url(KEYCLOAK)))
+    key = cache.cache_key(discovery.CACHE_NAMESPACE, discovery_url(KEYCLOAK))
+    cached = caches["default"].get(key)
     assert ProviderMetadata.from_document(cached).issuer == KEYCLOAK
 
 

@@ -421,6 +421,23 @@ class TestClientFormOptions:
 
         assert form.is_valid(), form.errors
 
+    def test_untouched_editor_inputs_are_left_out(self, admin_client_config):
+        # django-jsonform's editor sends null for a checkbox nobody touched
+        options = copy.deepcopy(ADMIN_OPTIONS)
+        options["user_settings"]["username_case_sensitive"] = None
+        options["groups_settings"]["sync"] = None
+        form = OIDCClientForm(
+            data=client_data(admin_client_config, options=json.dumps(options)),
+            instance=admin_client_config,
+        )
+
+        assert form.is_valid(), form.errors
+        form.save()
+
+        admin_client_config.refresh_from_db()
+        assert "username_case_sensitive" not in admin_client_config.options["user_settings"]
+        assert "sync" not in admin_client_config.options["groups_settings"]
+
     def test_not_json_is_a_field_error(self, admin_client_config):
         form = OIDCClientForm(
             data=client_data(admin_client_config, options="{not json"),

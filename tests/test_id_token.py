@@ -38,7 +38,18 @@ from .tokens import (
 AZURE_TENANT = "4b1a0c4e-0000-0000-0000-1f2e3d4c5b6a"
 AZURE_ISSUER = f"https://login.microsoftonline.com/{AZURE_TENANT}/v2.0"
 
-ASYMMETRIC = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+ASYMMETRIC = [
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+]
 
 
 @pytest.fixture
@@ -225,7 +236,12 @@ def test_issuer_must_match_exactly(expect, rs256):
 def test_unknown_issuer_still_requires_iss(expect, rs256):
     expected = expect(issuer=None)
 
-    validate_id_token(rs256.sign(make_claims(issuer="https://any.example")), rs256.public_key, expected, nonce=NONCE)
+    validate_id_token(
+        rs256.sign(make_claims(issuer="https://any.example")),
+        rs256.public_key,
+        expected,
+        nonce=NONCE,
+    )
     refused(rs256.sign(make_claims(iss=None)), rs256.public_key, expected, "'iss'")
 
 
@@ -418,7 +434,11 @@ def test_access_token_hash_matches(expect, algorithm, digest):
     token = key.sign(make_claims(at_hash=at_hash("the-access-token", digest)))
 
     validate_id_token(
-        token, key.public_key, expect(algorithm=algorithm), nonce=NONCE, access_token="the-access-token"
+        token,
+        key.public_key,
+        expect(algorithm=algorithm),
+        nonce=NONCE,
+        access_token="the-access-token",
     )
 
 
@@ -458,7 +478,13 @@ def test_userinfo_must_be_an_object():
 
 
 def test_signed_userinfo(expect, rs256):
-    userinfo = {"sub": "s", "email": "jane@example.com", "iss": ISSUER, "aud": CLIENT_ID, "nonce": "x"}
+    userinfo = {
+        "sub": "s",
+        "email": "jane@example.com",
+        "iss": ISSUER,
+        "aud": CLIENT_ID,
+        "nonce": "x",
+    }
 
     assert validate_signed_userinfo(rs256.sign(userinfo), rs256.public_key, expect()) == userinfo
 

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 from django.core.cache import caches
 
-from mozilla_django_oidc_db._protocol import jwks
+from mozilla_django_oidc_db._protocol import cache, jwks
 from mozilla_django_oidc_db._protocol.jwks import (
     check_key_matches_algorithm,
     find_signing_key,
@@ -23,6 +23,8 @@ from mozilla_django_oidc_db.models import OIDCProvider
 from .tokens import make_key
 
 JWKS_URI = "https://kc.example.com/realms/x/protocol/openid-connect/certs"
+KEY_SET = cache.cache_key(jwks.CACHE_NAMESPACE, JWKS_URI)
+REFETCH_SLOT = cache.cache_key(jwks.REFETCH_SLOT_NAMESPACE, JWKS_URI)
 
 
 @pytest.fixture
@@ -31,7 +33,9 @@ def publish(requests_mock):
 
     def publish(*keys, **response):
         if not response:
-            response = {"json": {"keys": [key.jwk() if hasattr(key, "jwk") else key for key in keys]}}
+            response = {
+                "json": {"keys": [key.jwk() if hasattr(key, "jwk") else key for key in keys]}
+            }
         return requests_mock.get(JWKS_URI, **response)
 
     return publish
@@ -65,7 +69,7 @@ def test_key_set_is_fetched_once_and_shared(publish, old_key):
 
 
 def test_cached_key_set_means_no_request(publish, old_key, requests_mock):
-    caches["default"].set(jwks.CACHE_KEY_PREFIX + jwks._hash(JWKS_URI), [old_key.jwk()])
+    caches["default"].set(KEY_SET, [old_key.jwk()])
 
     find_signing_key(JWKS_URI, "old", "RS256")
 
@@ -86,7 +90,7 @@ def test_cache_failure_is_a_miss(publish, old_key, mocker):
     broken = mocker.Mock()
     for method in ("get", "set", "add", "delete_many"):
         getattr(broken, method).side_effect = ConnectionError("cache down")
-    mocker.patch.object(jwks, "_cache", return_value=broken)
+    mocker.patch.object(cache, "shared_cache", return_value=broken)
 
     find_signing_key(JWKS_URI, "old", "RS256")
     find_signing_key(JWKS_URI, "old", "RS256")
@@ -124,7 +128,7 @@ def test_rotation_works_without_restart(publish, old_key, new_key):
 
 def test_unknown_key_refetches_once_then_refuses(publish, old_key, settings):
     settings.OIDCDB_JWKS_MIN_REFETCH_INTERVAL = 0  # only the single-refetch rule applies
-    caches["default"].set(jwks.CACHE_KEY_PREFIX + jwks._hash(JWKS_URI), [old_key.jwk()])
+    caches["default"].set(KEY_SET, [old_key.jwk()])
     mock = publish(old_key)
 
     with pytest.raises(TokenValidationError, match="No key of the provider's key set fits"):
@@ -156,14 +160,14 @@ def test_refetches_are_rate_limited(publish, old_key, new_key):
     assert mock.call_count == 1
 
     # the interval has passed (the slot, shared by all processes, expired)
-    caches["default"].delete(jwks.REFETCH_LOCK_PREFIX + jwks._hash(JWKS_URI))
+    caches["default"].delete(REFETCH_SLOT)
     find_signing_key(JWKS_URI, "new", "RS256")
 
 
 def test_refetch_slot_taken_by_another_process(publish, old_key, new_key):
     publish(old_key)
     find_signing_key(JWKS_URI, "old", "RS256")
-    caches["default"].add(jwks.REFETCH_LOCK_PREFIX + jwks._hash(JWKS_URI), 1, 30)
+    caches["default"].add(REFETCH_SLOT, 1, 30)
     mock = publish(old_key, new_key)
 
     with pytest.raises(TokenValidationError):
@@ -299,7 +303,7 @@ def test_entries_that_are_not_objects_are_ignored(publish, old_key):
 
 def self_signed_certificate(key):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "op.example")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     return (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -328,7 +332,9 @@ def test_load_public_key_formats():
         assert load_public_key(text).public_numbers() == numbers
 
 
-@pytest.mark.parametrize("text", ["", "secret", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"])
+@pytest.mark.parametrize(
+    "text", ["", "secret", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"]
+)
 def test_load_public_key_refuses_garbage(text):
     with pytest.raises(TokenValidationError, match="not a public key"):
         load_public_key(text)

@@ -12,19 +12,16 @@ administrator (it names the URL and what was wrong, never a secret).
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from django.core.cache import caches
 
 import requests
 
 from ..app_settings import oidcdb_settings
 from ..constants import OIDC_MAPPING, OPEN_ID_CONFIG_PATH
 from ..exceptions import ProviderError
+from . import cache
 from .http import provider_session
 
 if TYPE_CHECKING:
@@ -40,8 +37,6 @@ __all__ = [
     "invalidate",
 ]
 
-logger = logging.getLogger(__name__)
-
 #: Members without which a login cannot work (Discovery §3 lists more as REQUIRED, but
 #: providers in the wild omit some of them, e.g. ``subject_types_supported``).
 REQUIRED_MEMBERS = ("issuer", "authorization_endpoint", "token_endpoint")
@@ -49,7 +44,7 @@ REQUIRED_MEMBERS = ("issuer", "authorization_endpoint", "token_endpoint")
 #: Optional members that, when present, must be URLs.
 URL_MEMBERS = ("userinfo_endpoint", "jwks_uri", "end_session_endpoint")
 
-CACHE_KEY_PREFIX = "oidcdb:discovery:"
+CACHE_NAMESPACE = "discovery"
 
 
 class DiscoveryError(ProviderError):
@@ -180,42 +175,19 @@ def _validate_document(document: dict[str, Any], url: str) -> None:
 # -- cached access, for logins ---------------------------------------------------------
 
 
-def _cache():
-    return caches[oidcdb_settings.OIDCDB_CACHE]
-
-
-def _cache_key(url: str) -> str:
-    return CACHE_KEY_PREFIX + hashlib.sha256(url.encode()).hexdigest()
-
-
-def _cache_get(key: str) -> Any:
-    try:
-        return _cache().get(key)
-    except Exception:  # a cache outage is a miss
-        logger.warning("Could not read the OIDC discovery cache", exc_info=True)
-        return None
-
-
-def _cache_set(key: str, value: Any, timeout: int) -> None:
-    try:
-        _cache().set(key, value, timeout=timeout)
-    except Exception:
-        logger.warning("Could not write the OIDC discovery cache", exc_info=True)
-
-
 def get_provider_metadata(provider: OIDCProvider | str) -> ProviderMetadata:
     """The validated metadata of ``provider`` (or of a discovery base URL), cached."""
     base_url = provider if isinstance(provider, str) else provider.oidc_op_discovery_endpoint
     if not base_url:
         raise DiscoveryError("The provider has no discovery endpoint.")
     url = discovery_url(base_url)
-    key = _cache_key(url)
-    document = _cache_get(key)
+    key = cache.cache_key(CACHE_NAMESPACE, url)
+    document = cache.get(key)
     if isinstance(document, dict):
         return ProviderMetadata.from_document(document)
     document = _fetch_document(url)
     _validate_document(document, url)
-    _cache_set(key, document, oidcdb_settings.OIDCDB_DISCOVERY_CACHE_TTL)
+    cache.set(key, document, oidcdb_settings.OIDCDB_DISCOVERY_CACHE_TTL)
     return ProviderMetadata.from_document(document)
 
 
@@ -241,8 +213,7 @@ def invalidate(provider: OIDCProvider | str) -> None:
     if not base_url:
         return
     try:
-        _cache().delete(_cache_key(discovery_url(base_url)))
+        url = discovery_url(base_url)
     except DiscoveryError:
-        return
-    except Exception:
-        logger.warning("Could not clear the OIDC discovery cache", exc_info=True)
+        return  # never cached
+    cache.delete([cache.cache_key(CACHE_NAMESPACE, url)])

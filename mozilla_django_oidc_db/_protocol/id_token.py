@@ -250,9 +250,7 @@ def _signing_key(key: Any) -> Any:
     return key.key if isinstance(key, jwt.PyJWK) else key
 
 
-def _decode(
-    token: str | bytes, key: Any, algorithm: str, **pyjwt_kwargs: Any
-) -> dict[str, Any]:
+def _decode(token: str | bytes, key: Any, algorithm: str, **pyjwt_kwargs: Any) -> dict[str, Any]:
     """Verify the signature (§3.1.3.7 step 6) and let PyJWT check what it was asked to."""
     if algorithm == UNSECURED:
         try:

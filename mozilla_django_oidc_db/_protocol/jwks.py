@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import caches
 from django.utils.translation import gettext_lazy as _
 
 import jwt
@@ -32,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from ..app_settings import oidcdb_settings
 from ..exceptions import ProviderError, TokenValidationError
+from . import cache
 from .http import provider_session
 
 if TYPE_CHECKING:
@@ -72,18 +71,11 @@ _KEY_CLASSES = {
 }
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 
-CACHE_KEY_PREFIX = "oidcdb:jwks:"
-REFETCH_LOCK_PREFIX = "oidcdb:jwks-refetch:"
+#: namespaces of the cached key sets and of their refetch slots
+CACHE_NAMESPACE = "jwks"
+REFETCH_SLOT_NAMESPACE = "jwks-refetch"
 
 _CONFIGURATION_MESSAGE = _("Login with this identity provider is not configured correctly.")
-
-
-def _hash(uri: str) -> str:
-    return hashlib.sha256(uri.encode()).hexdigest()
-
-
-def _cache():
-    return caches[oidcdb_settings.OIDCDB_CACHE]
 
 
 # -- fetching --------------------------------------------------------------------------
@@ -96,7 +88,9 @@ def fetch_key_set(jwks_uri: str) -> list[dict[str, Any]]:
     except requests.Timeout:
         raise ProviderError("The provider's key set did not arrive in time.")
     except requests.RequestException as exc:
-        raise ProviderError(f"The provider's key set could not be retrieved ({type(exc).__name__}).")
+        raise ProviderError(
+            f"The provider's key set could not be retrieved ({type(exc).__name__})."
+        )
     if response.status_code != 200:
         raise ProviderError(f"The provider's key set answered HTTP status {response.status_code}.")
     try:
@@ -111,21 +105,14 @@ def fetch_key_set(jwks_uri: str) -> list[dict[str, Any]]:
 
 def _fetch_and_share(jwks_uri: str) -> list[dict[str, Any]]:
     keys = fetch_key_set(jwks_uri)
-    try:
-        _cache().set(
-            CACHE_KEY_PREFIX + _hash(jwks_uri), keys, oidcdb_settings.OIDCDB_JWKS_CACHE_TTL
-        )
-    except Exception:  # a cache outage only costs a request per login
-        logger.warning("Could not write the OIDC key set cache", exc_info=True)
+    cache.set(
+        cache.cache_key(CACHE_NAMESPACE, jwks_uri), keys, oidcdb_settings.OIDCDB_JWKS_CACHE_TTL
+    )
     return keys
 
 
 def _shared_keys(jwks_uri: str) -> list[dict[str, Any]] | None:
-    try:
-        keys = _cache().get(CACHE_KEY_PREFIX + _hash(jwks_uri))
-    except Exception:
-        logger.warning("Could not read the OIDC key set cache", exc_info=True)
-        return None
+    keys = cache.get(cache.cache_key(CACHE_NAMESPACE, jwks_uri))
     return keys if isinstance(keys, list) else None
 
 
@@ -134,24 +121,17 @@ def _may_refetch(jwks_uri: str) -> bool:
     interval = oidcdb_settings.OIDCDB_JWKS_MIN_REFETCH_INTERVAL
     if not interval:
         return True
-    try:
-        return _cache().add(REFETCH_LOCK_PREFIX + _hash(jwks_uri), 1, interval)
-    except Exception:
-        logger.warning("Could not take the OIDC key set refetch slot", exc_info=True)
-        return True
+    return cache.add(cache.cache_key(REFETCH_SLOT_NAMESPACE, jwks_uri), 1, interval)
 
 
 def invalidate(provider: OIDCProvider | str) -> None:
     """Forget the cached key set of ``provider`` (or at a URI) and its refetch slot."""
     jwks_uri = provider if isinstance(provider, str) else provider.oidc_op_jwks_endpoint
-    if not jwks_uri:
-        return
-    try:
-        _cache().delete_many(
-            [CACHE_KEY_PREFIX + _hash(jwks_uri), REFETCH_LOCK_PREFIX + _hash(jwks_uri)]
+    if jwks_uri:
+        cache.delete(
+            cache.cache_key(namespace, jwks_uri)
+            for namespace in (CACHE_NAMESPACE, REFETCH_SLOT_NAMESPACE)
         )
-    except Exception:
-        logger.warning("Could not clear the OIDC key set cache", exc_info=True)
 
 
 # -- choosing a key --------------------------------------------------------------------
