@@ -121,11 +121,12 @@ function buildProvider() {
       jwtUserinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
-        // `form` is oidc-provider's <form id="op.logoutForm"> with its xsrf field
+        // `form` is oidc-provider's <form id="op.logoutForm"> with its xsrf field; the
+        // buttons say what oidc-provider's default page says
         async logoutSource(ctx, form) {
           ctx.body = page('Sign out', `<h1>Sign out of ${esc(issuer)}?</h1>${form}`
-            + '<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>'
-            + '<button type="submit" form="op.logoutForm">Stay signed in</button>');
+            + '<button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>'
+            + '<button type="submit" form="op.logoutForm">No, stay signed in</button>');
         },
         async postLogoutSuccessSource(ctx) {
           ctx.body = page('Signed out', '<h1 id="signed-out">You are signed out.</h1>');
