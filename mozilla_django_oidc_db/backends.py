@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.signed_cookies import SessionStore as CookieStore
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -33,7 +34,7 @@ from .models import UserInformationClaimsSources
 from .plugins import AbstractUserOIDCPlugin, AnonymousUserOIDCPlugin, BaseOIDCPlugin
 from .registry import register as registry
 from .typing import JSONObject
-from .views import note_login_failure
+from .views import ID_TOKEN_SESSION_KEY, note_login_failure
 
 logger = logging.getLogger(__name__)
 
@@ -322,6 +323,30 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
 
     def update_user(self, user, claims: JSONObject):
         return self._user_plugin().update_user(user, claims)
+
+    # -- tokens kept in the session -----------------------------------------------------
+
+    def store_tokens(self, access_token: str, id_token: str) -> None:
+        """Keep the tokens the settings ask for, and the ID token for logout when useful.
+
+        RP-initiated logout (``views.AdminLogoutView``) sends the ID token back to the
+        provider as ``id_token_hint``. It is kept, whatever ``OIDC_STORE_ID_TOKEN`` says,
+        for clients that log a Django user in at a provider with an end-session
+        endpoint, as long as the session is stored server-side: never in a
+        ``signed_cookies`` session, where it would travel in a readable cookie.
+        """
+        super().store_tokens(access_token, id_token)
+        if self._keeps_id_token_for_logout():
+            self.request.session[ID_TOKEN_SESSION_KEY] = id_token
+
+    def _keeps_id_token_for_logout(self) -> bool:
+        provider = self.config.oidc_provider
+        return (
+            provider is not None
+            and bool(provider.oidc_op_logout_endpoint)
+            and isinstance(self.plugin, AbstractUserOIDCPlugin)
+            and not isinstance(self.request.session, CookieStore)
+        )
 
     def get_user(self, user_id):
         user = super().get_user(user_id)

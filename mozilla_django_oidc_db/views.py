@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from django.contrib import admin, messages
+from django.contrib import admin, auth, messages
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.core.exceptions import (
@@ -27,8 +28,11 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 from django.views.generic import TemplateView, View
 
 import jwt
@@ -48,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 _OIDC_ERROR_SESSION_KEY = "oidc-error"
 _RETURN_URL_SESSION_KEY = "oidc-db_redirect_next"
+#: upstream's session key for the ID token, sent back to the provider at logout
+ID_TOKEN_SESSION_KEY = "oidc_id_token"
 
 #: Authorization request parameters that protect the flow: extra parameters from
 #: settings or plugins may not replace them.
@@ -431,6 +437,73 @@ class OIDCAuthenticationRequestView(OIDCAuthenticationRequestInitView):
         return HttpResponseRedirect(reverse("admin-oidc-error"))
 
 
+# -- logging out -----------------------------------------------------------------------
+
+
+def end_session_url(request: HttpRequest, post_logout_redirect_uri: str) -> str | None:
+    """Where to send the browser to end the user's session at the provider, or ``None``.
+
+    OpenID Connect RP-Initiated Logout 1.0 §2: the provider's ``end_session_endpoint``
+    with ``id_token_hint``, ``client_id``, ``post_logout_redirect_uri`` (which must be
+    registered at the provider) and ``state``. ``None`` unless the user logged in with
+    an enabled client whose provider has an end-session endpoint, and the session kept
+    the ID token (see ``OIDCAuthenticationBackend.store_tokens``).
+    """
+    id_token = request.session.get(ID_TOKEN_SESSION_KEY)
+    if not id_token or not request.user.is_authenticated:
+        return None
+    try:
+        config = lookup_config(request)
+    except BadRequest:  # not an OIDC login, or its client is gone
+        return None
+    provider = config.oidc_provider
+    if not config.enabled or provider is None or not provider.oidc_op_logout_endpoint:
+        return None
+    params = {
+        "id_token_hint": id_token,
+        "client_id": config.oidc_rp_client_id,
+        "post_logout_redirect_uri": post_logout_redirect_uri,
+        # nothing waits for it on the way back (the session is gone): it only lets the
+        # provider's redirect be told apart from other visits, as the spec suggests
+        "state": secrets.token_urlsafe(24),
+    }
+    endpoint = provider.oidc_op_logout_endpoint
+    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class AdminLogoutView(View):
+    """The admin's "Log out" that also ends the session at the identity provider.
+
+    Route it at the admin's logout URL, before the admin's own URLs::
+
+        path("admin/logout/", AdminLogoutView.as_view()),
+        path("admin/", admin.site.urls),
+
+    A user who logged in with OIDC is logged out of Django and sent to the provider's
+    end-session endpoint, which sends them back to ``LOGOUT_REDIRECT_URL`` (else the
+    admin index) -- register that URL at the provider as a post-logout redirect URI of
+    the client. Everyone else gets the admin's own logout.
+    """
+
+    admin_site = admin.site
+
+    def get_post_logout_redirect_uri(self) -> str:
+        url = getattr_settings("LOGOUT_REDIRECT_URL", None) or f"{self.admin_site.name}:index"
+        return self.request.build_absolute_uri(resolve_url(url))
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        url = end_session_url(request, self.get_post_logout_redirect_uri())
+        if url is None:
+            return self.admin_site.logout(request)
+        auth.logout(request)
+        return HttpResponseRedirect(url)
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+        # the admin's logout decides: Django 5 refuses GET, 4.2 still logs out locally
+        return self.admin_site.logout(request)
+
+
 default_callback_view = OIDCAuthenticationCallbackView.as_view()
 admin_callback_view = AdminCallbackView.as_view()
 
@@ -440,6 +513,8 @@ __all__ = [
     "AdminCallbackView",
     "AnonymousUserCallbackView",
     "AdminLoginFailure",
+    "AdminLogoutView",
+    "end_session_url",
     "OIDCAuthenticationRequestInitView",
     "OIDCAuthenticationRequestView",
     "get_exception_message",
