@@ -13,3 +13,12 @@ def _clear_cache():
     for cache in caches.all():
         cache.clear()
     yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (``item.rep_call``), so a fixture's
+    teardown can tell whether its test failed (the browser tests take a screenshot)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
