@@ -100,7 +100,9 @@ def restore_schema(transactional_db):
 
 def test_names_and_graph_are_those_of_the_original():
     loader = MigrationLoader(None, ignore_no_migrations=True, replace_migrations=False)
-    ours = {name: migration for (app, name), migration in loader.disk_migrations.items() if app == APP}
+    ours = {
+        name: migration for (app, name), migration in loader.disk_migrations.items() if app == APP
+    }
 
     assert {name: set(m.dependencies) for name, m in ours.items()} == EXPECTED_DEPENDENCIES
     assert ours["0001_initial_to_v023"].replaces == [
@@ -117,11 +119,12 @@ def test_squash_and_replaced_migrations_end_in_the_same_state():
     replaced = MigrationLoader(None, ignore_no_migrations=True, replace_migrations=False)
     squashed = MigrationLoader(None, ignore_no_migrations=True)
 
-    assert replaced.project_state(
-        (APP, "0005_alter_openidconnectconfig_claim_mapping")
-    ).models[APP, "openidconnectconfig"].fields.keys() == squashed.project_state(
-        SQUASH
-    ).models[APP, "openidconnectconfig"].fields.keys()
+    assert (
+        replaced.project_state((APP, "0005_alter_openidconnectconfig_claim_mapping"))
+        .models[APP, "openidconnectconfig"]
+        .fields.keys()
+        == squashed.project_state(SQUASH).models[APP, "openidconnectconfig"].fields.keys()
+    )
 
 
 @pytest.mark.django_db
@@ -131,6 +134,20 @@ def test_migration_state_equals_the_models():
         call_command("makemigrations", APP, check=True, dry_run=True, stdout=out)
     except SystemExit:  # raised by --check when a migration would be written
         pytest.fail(f"models and migrations differ:\n{out.getvalue()}")
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor refuses an atomic block
+def test_0009_only_changes_the_migration_state():
+    """Databases migrated by the original 2.0.0 lack 0009: it must not touch the schema."""
+    out = StringIO()
+    call_command("sqlmigrate", APP, "0009_delete_openidconnectconfig", stdout=out)
+
+    statements = [
+        line
+        for line in out.getvalue().splitlines()
+        if line.strip() and not line.startswith("--") and line not in ("BEGIN;", "COMMIT;")
+    ]
+    assert statements == []
 
 
 @pytest.mark.django_db
