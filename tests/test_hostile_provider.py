@@ -434,6 +434,31 @@ def test_key_rotation_without_restart(login, requests_mock):
     assert len(second.calls_to(JWKS_URI)) == 1
 
 
+def test_saving_the_provider_forgets_its_key_set(login, provider, requests_mock):
+    login.provider_answers()
+    login.callback()
+    User.objects.all().delete()
+
+    provider.save()  # an administrator saves the provider after a change at the OP
+    second = Login(Client(), requests_mock, login.signing_key).start()
+    requests_mock.reset_mock()
+    second.provider_answers()
+
+    assert second.callback()["Location"] == "/admin/"
+    assert len(second.calls_to(JWKS_URI)) == 1
+
+
+def test_kid_ignored_when_oidc_verify_kid_is_off(login, settings):
+    settings.OIDC_VERIFY_KID = False
+    login.provider_answers(
+        id_token=login.signing_key.sign(
+            make_claims(nonce=login.nonce), headers={"kid": "not-published"}
+        )
+    )
+
+    assert login.callback()["Location"] == "/admin/"
+
+
 @pytest.mark.parametrize(
     "jwks, reason",
     [
