@@ -6,6 +6,7 @@ browser, and ``op.login`` fills the OP's login and consent forms.
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -530,3 +531,34 @@ def test_deactivated_user_is_refused(browser, live_server, op, admin_oidc_client
         browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10).status_code
         == 302
     )
+
+
+def test_admin_logout_ends_the_session_at_the_op(browser, live_server, op, admin_oidc_client):
+    admin_login(browser, live_server, op, "alice", "alice-password")
+    index = browser.get(f"{live_server.url}/admin/", timeout=10)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', index.text).group(1)
+
+    response = browser.post(
+        f"{live_server.url}/admin/logout/",
+        data={"csrfmiddlewaretoken": csrf},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    # logged out of Django, and sent to the OP's end-session endpoint
+    assert response.status_code == 302
+    end_session_url = response.headers["Location"]
+    assert end_session_url.startswith(op.end_session_endpoint + "?")
+    params = query_of(end_session_url)
+    assert params["client_id"] == ADMIN_CLIENT_ID
+    assert params["post_logout_redirect_uri"] == f"{live_server.url}/admin/"
+    assert params["id_token_hint"].count(".") == 2
+    admin = browser.get(f"{live_server.url}/admin/", allow_redirects=False, timeout=10)
+    assert admin.status_code == 302 and "/admin/login/" in admin.headers["Location"]
+
+    back = op.logout(browser, end_session_url)
+    assert back.startswith(f"{live_server.url}/admin/?")
+    assert query_of(back)["state"] == params["state"]
+    # the OP session is gone too: the next login asks for the password again
+    authorize_url = start_admin_login(browser, live_server)
+    assert 'id="login-form"' in browser.get(authorize_url, timeout=10).text
