@@ -1,10 +1,17 @@
-"""Type aliases shared by the package (spelled for Python 3.11, which lacks PEP 695)."""
+"""Type aliases shared by the package (spelled for Python 3.11, which lacks PEP 695).
+
+Importing this module loads nothing of Django's request machinery, so the protocol
+modules that use these aliases stay apart from the web framework.
+"""
+
+from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping, Sequence
-from typing import Literal, Protocol, TypeAlias, Union
+from typing import TYPE_CHECKING, Literal, Protocol, TypeAlias, Union
 
-from django.http import HttpRequest
-from django.http.response import HttpResponseBase
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
 
 EndpointFieldNames: TypeAlias = Literal[
     "oidc_op_authorization_endpoint",
