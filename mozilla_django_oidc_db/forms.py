@@ -8,6 +8,7 @@ from typing import Any, TypeAlias
 import django
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_jsonform.forms.fields import JSONFormField
 from django_jsonform.utils import join_coords
@@ -167,16 +168,6 @@ class ProviderURLField(forms.URLField):
         super().__init__(**kwargs)
 
 
-PROVIDER_URL_FIELDS = (
-    "oidc_op_discovery_endpoint",
-    "oidc_op_jwks_endpoint",
-    "oidc_op_authorization_endpoint",
-    "oidc_op_token_endpoint",
-    "oidc_op_user_endpoint",
-    "oidc_op_logout_endpoint",
-)
-
-
 class OIDCProviderForm(forms.ModelForm):
     """Edits a provider; with a discovery URL the endpoints and issuer come from there.
 
@@ -209,7 +200,11 @@ class OIDCProviderForm(forms.ModelForm):
             "oidc_nonce_size",
             "oidc_state_size",
         )
-        field_classes = dict.fromkeys(PROVIDER_URL_FIELDS, ProviderURLField)
+        field_classes = {
+            field.name: ProviderURLField
+            for field in OIDCProvider._meta.concrete_fields
+            if isinstance(field, models.URLField)
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

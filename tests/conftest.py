@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins: list[str] = ["tests.op_fixtures"]
+pytest_plugins: list[str] = ["tests.op_fixtures", "tests.admin_fixtures"]
 
 
 @pytest.fixture(autouse=True)

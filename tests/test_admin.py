@@ -12,37 +12,13 @@ from pyquery import PyQuery
 from mozilla_django_oidc_db._protocol import discovery, jwks
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
 
-BASE_URL = "https://op.example.com/realms/test/"
-ISSUER = "https://op.example.com/realms/test"
-DISCOVERY_URL = BASE_URL + ".well-known/openid-configuration"
-DOCUMENT = {
-    "issuer": ISSUER,
-    "authorization_endpoint": f"{ISSUER}/auth",
-    "token_endpoint": f"{ISSUER}/token",
-    "userinfo_endpoint": f"{ISSUER}/userinfo",
-    "jwks_uri": f"{ISSUER}/certs",
-    "end_session_endpoint": f"{ISSUER}/logout",
-}
-ADMIN_OPTIONS = {
-    "user_settings": {
-        "claim_mappings": {
-            "username": ["sub"],
-            "email": ["email"],
-            "first_name": ["given_name"],
-            "last_name": ["family_name"],
-        },
-        "username_case_sensitive": False,
-        "sensitive_claims": [],
-    },
-    "groups_settings": {
-        "claim_mapping": ["roles"],
-        "sync": True,
-        "sync_pattern": "*",
-        "default_groups": [],
-        "make_users_staff": True,
-        "superuser_group_names": [],
-    },
-}
+from .admin_fixtures import (
+    ADMIN_OPTIONS,
+    BASE_URL,
+    DISCOVERY_URL,
+    DOCUMENT,
+    ISSUER,
+)
 
 PROVIDER_CHANGELIST = "admin:mozilla_django_oidc_db_oidcprovider_changelist"
 PROVIDER_ADD = "admin:mozilla_django_oidc_db_oidcprovider_add"
@@ -58,29 +34,6 @@ CLIENT_DELETE = "admin:mozilla_django_oidc_db_oidcclient_delete"
 def superuser_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("admin", "admin@example.com", "pw")
     client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def provider(db):
-    return OIDCProvider.objects.create(
-        identifier="test-op",
-        oidc_op_authorization_endpoint="https://op.example.com/auth",
-        oidc_op_token_endpoint="https://op.example.com/token",
-        oidc_op_user_endpoint="https://op.example.com/userinfo",
-        oidc_op_jwks_endpoint="https://op.example.com/jwks",
-    )
-
-
-@pytest.fixture
-def admin_oidc(provider):
-    client = OIDCClient.objects.get(identifier="admin-oidc")
-    client.oidc_provider = provider
-    client.oidc_rp_client_id = "the-client"
-    client.oidc_rp_client_secret = "the-stored-secret"
-    client.oidc_rp_scopes_list = ["openid", "email"]
-    client.options = copy.deepcopy(ADMIN_OPTIONS)
-    client.save()
     return client
 
 
@@ -116,7 +69,7 @@ def form_data(page: PyQuery, form_id: str) -> dict:
 
 
 class TestProviderAdmin:
-    def test_changelist(self, superuser_client, provider):
+    def test_changelist(self, superuser_client, manual_provider):
         response = superuser_client.get(reverse(PROVIDER_CHANGELIST))
 
         assert response.status_code == 200
@@ -160,64 +113,64 @@ class TestProviderAdmin:
         assert "did not arrive in time" in errors
         assert not OIDCProvider.objects.filter(identifier="keycloak").exists()
 
-    def test_blank_sizes_save_the_default(self, superuser_client, provider):
-        url = reverse(PROVIDER_CHANGE, args=[provider.pk])
+    def test_blank_sizes_save_the_default(self, superuser_client, manual_provider):
+        url = reverse(PROVIDER_CHANGE, args=[manual_provider.pk])
         data = form_data(PyQuery(superuser_client.get(url).content), "oidcprovider_form")
         data.update(oidc_nonce_size="", oidc_state_size="")
 
         response = superuser_client.post(url, data)
 
         assert response.status_code == 302
-        provider.refresh_from_db()
-        assert (provider.oidc_nonce_size, provider.oidc_state_size) == (32, 32)
+        manual_provider.refresh_from_db()
+        assert (manual_provider.oidc_nonce_size, manual_provider.oidc_state_size) == (32, 32)
 
     def test_saving_forgets_cached_discovery_and_keys(
-        self, superuser_client, provider, requests_mock, mocker
+        self, superuser_client, manual_provider, requests_mock, mocker
     ):
-        provider.oidc_op_discovery_endpoint = BASE_URL
-        provider.oidc_op_jwks_endpoint = DOCUMENT["jwks_uri"]
-        provider.save()
+        manual_provider.oidc_op_discovery_endpoint = BASE_URL
+        manual_provider.oidc_op_jwks_endpoint = DOCUMENT["jwks_uri"]
+        manual_provider.save()
         document = requests_mock.get(DISCOVERY_URL, json=DOCUMENT)
-        discovery.get_provider_metadata(provider)
-        discovery.get_provider_metadata(provider)
+        discovery.get_provider_metadata(manual_provider)
+        discovery.get_provider_metadata(manual_provider)
         assert document.call_count == 1  # cached
         forget_keys = mocker.spy(jwks, "invalidate")
 
-        url = reverse(PROVIDER_CHANGE, args=[provider.pk])
+        url = reverse(PROVIDER_CHANGE, args=[manual_provider.pk])
         data = form_data(PyQuery(superuser_client.get(url).content), "oidcprovider_form")
         response = superuser_client.post(url, data)
 
         assert response.status_code == 302
         assert document.call_count == 2  # the form always reads a fresh document
-        discovery.get_provider_metadata(provider)
+        discovery.get_provider_metadata(manual_provider)
         assert document.call_count == 3  # the cached one was forgotten
         forget_keys.assert_called_once_with(DOCUMENT["jwks_uri"])
 
-    def test_deleting_forgets_cached_discovery(self, provider, requests_mock):
-        provider.oidc_op_discovery_endpoint = BASE_URL
-        provider.save()
+    def test_deleting_forgets_cached_discovery(self, manual_provider, requests_mock):
+        manual_provider.oidc_op_discovery_endpoint = BASE_URL
+        manual_provider.save()
         document = requests_mock.get(DISCOVERY_URL, json=DOCUMENT)
-        discovery.get_provider_metadata(provider)
+        discovery.get_provider_metadata(manual_provider)
 
-        provider.delete()
+        manual_provider.delete()
 
         discovery.get_provider_metadata(BASE_URL)
         assert document.call_count == 2
 
-    def test_provider_in_use_cannot_be_deleted(self, superuser_client, admin_oidc):
-        url = reverse(PROVIDER_DELETE, args=[admin_oidc.oidc_provider_id])
+    def test_provider_in_use_cannot_be_deleted(self, superuser_client, manual_admin_client):
+        url = reverse(PROVIDER_DELETE, args=[manual_admin_client.oidc_provider_id])
 
         response = superuser_client.post(url, {"post": "yes"})
 
         assert response.status_code == 200
-        assert OIDCProvider.objects.filter(pk=admin_oidc.oidc_provider_id).exists()
+        assert OIDCProvider.objects.filter(pk=manual_admin_client.oidc_provider_id).exists()
 
 
 # -- clients ---------------------------------------------------------------------------
 
 
 class TestClientAdmin:
-    def test_changelist(self, superuser_client, admin_oidc):
+    def test_changelist(self, superuser_client, manual_admin_client):
         response = superuser_client.get(reverse(CLIENT_CHANGELIST))
 
         assert response.status_code == 200
@@ -225,17 +178,19 @@ class TestClientAdmin:
         assert "admin-oidc" in page("#result_list").text()
         assert not page(".object-tools .addlink")
 
-    def test_clients_cannot_be_added_or_deleted(self, superuser_client, admin_oidc):
+    def test_clients_cannot_be_added_or_deleted(self, superuser_client, manual_admin_client):
         assert superuser_client.get(reverse(CLIENT_ADD)).status_code == 403
         assert (
-            superuser_client.post(reverse(CLIENT_DELETE, args=[admin_oidc.pk]), {"post": "yes"})
+            superuser_client.post(
+                reverse(CLIENT_DELETE, args=[manual_admin_client.pk]), {"post": "yes"}
+            )
         ).status_code == 403
-        assert OIDCClient.objects.filter(pk=admin_oidc.pk).exists()
+        assert OIDCClient.objects.filter(pk=manual_admin_client.pk).exists()
 
     def test_change_page_renders_the_schema_editor_and_hides_the_secret(
-        self, superuser_client, admin_oidc
+        self, superuser_client, manual_admin_client
     ):
-        response = superuser_client.get(reverse(CLIENT_CHANGE, args=[admin_oidc.pk]))
+        response = superuser_client.get(reverse(CLIENT_CHANGE, args=[manual_admin_client.pk]))
 
         assert response.status_code == 200
         html = response.content.decode()
@@ -257,8 +212,8 @@ class TestClientAdmin:
         assert scopes["schema"]["type"] == "array"
         assert json.loads(scopes["data"]) == ["openid", "email"]
 
-    def test_save_keeps_the_secret_and_saves_scopes(self, superuser_client, admin_oidc):
-        url = reverse(CLIENT_CHANGE, args=[admin_oidc.pk])
+    def test_save_keeps_the_secret_and_saves_scopes(self, superuser_client, manual_admin_client):
+        url = reverse(CLIENT_CHANGE, args=[manual_admin_client.pk])
         data = form_data(PyQuery(superuser_client.get(url).content), "oidcclient_form")
         assert data["oidc_rp_client_secret"] == ""
         data.update(enabled="on", oidc_rp_scopes_list=json.dumps(["openid", "profile", "roles"]))
@@ -266,25 +221,25 @@ class TestClientAdmin:
         response = superuser_client.post(url, data)
 
         assert response.status_code == 302, PyQuery(response.content)(".errorlist").text()
-        admin_oidc.refresh_from_db()
-        assert admin_oidc.enabled is True
-        assert admin_oidc.oidc_rp_client_secret == "the-stored-secret"
-        assert admin_oidc.oidc_rp_scopes_list == ["openid", "profile", "roles"]
-        assert admin_oidc.options == ADMIN_OPTIONS
+        manual_admin_client.refresh_from_db()
+        assert manual_admin_client.enabled is True
+        assert manual_admin_client.oidc_rp_client_secret == "the-stored-secret"
+        assert manual_admin_client.oidc_rp_scopes_list == ["openid", "profile", "roles"]
+        assert manual_admin_client.options == ADMIN_OPTIONS
 
-    def test_change_the_secret(self, superuser_client, admin_oidc):
-        url = reverse(CLIENT_CHANGE, args=[admin_oidc.pk])
+    def test_change_the_secret(self, superuser_client, manual_admin_client):
+        url = reverse(CLIENT_CHANGE, args=[manual_admin_client.pk])
         data = form_data(PyQuery(superuser_client.get(url).content), "oidcclient_form")
         data["oidc_rp_client_secret"] = "rotated-secret"
 
         response = superuser_client.post(url, data)
 
         assert response.status_code == 302
-        admin_oidc.refresh_from_db()
-        assert admin_oidc.oidc_rp_client_secret == "rotated-secret"
+        manual_admin_client.refresh_from_db()
+        assert manual_admin_client.oidc_rp_client_secret == "rotated-secret"
 
-    def test_scope_too_long_is_a_field_error(self, superuser_client, admin_oidc):
-        url = reverse(CLIENT_CHANGE, args=[admin_oidc.pk])
+    def test_scope_too_long_is_a_field_error(self, superuser_client, manual_admin_client):
+        url = reverse(CLIENT_CHANGE, args=[manual_admin_client.pk])
         data = form_data(PyQuery(superuser_client.get(url).content), "oidcclient_form")
         data["oidc_rp_scopes_list"] = json.dumps(["openid", "x" * 51])
 
@@ -292,11 +247,13 @@ class TestClientAdmin:
 
         assert response.status_code == 200
         assert PyQuery(response.content)(".field-oidc_rp_scopes_list .errorlist")
-        admin_oidc.refresh_from_db()
-        assert admin_oidc.oidc_rp_scopes_list == ["openid", "email"]
+        manual_admin_client.refresh_from_db()
+        assert manual_admin_client.oidc_rp_scopes_list == ["openid", "email"]
 
-    def test_options_not_matching_the_schema_are_a_field_error(self, superuser_client, admin_oidc):
-        url = reverse(CLIENT_CHANGE, args=[admin_oidc.pk])
+    def test_options_not_matching_the_schema_are_a_field_error(
+        self, superuser_client, manual_admin_client
+    ):
+        url = reverse(CLIENT_CHANGE, args=[manual_admin_client.pk])
         data = form_data(PyQuery(superuser_client.get(url).content), "oidcclient_form")
         options = copy.deepcopy(ADMIN_OPTIONS)
         options["user_settings"]["claim_mappings"]["username"] = "sub"
@@ -315,12 +272,12 @@ class TestClientAdmin:
         assert editor["errorMap"] == {
             "user_settings§claim_mappings§username": ["'sub' is not of type 'array'"]
         }
-        admin_oidc.refresh_from_db()
-        assert admin_oidc.oidc_rp_client_id == "the-client"
-        assert admin_oidc.options == ADMIN_OPTIONS
+        manual_admin_client.refresh_from_db()
+        assert manual_admin_client.oidc_rp_client_id == "the-client"
+        assert manual_admin_client.options == ADMIN_OPTIONS
 
-    def test_empty_username_claim_is_a_field_error(self, superuser_client, admin_oidc):
-        url = reverse(CLIENT_CHANGE, args=[admin_oidc.pk])
+    def test_empty_username_claim_is_a_field_error(self, superuser_client, manual_admin_client):
+        url = reverse(CLIENT_CHANGE, args=[manual_admin_client.pk])
         data = form_data(PyQuery(superuser_client.get(url).content), "oidcclient_form")
         options = copy.deepcopy(ADMIN_OPTIONS)
         options["user_settings"]["claim_mappings"]["username"] = []
@@ -333,7 +290,9 @@ class TestClientAdmin:
             PyQuery(response.content)(".field-options .errorlist").text()
         )
 
-    def test_unregistered_identifier_is_read_only_with_a_note(self, superuser_client, admin_oidc):
+    def test_unregistered_identifier_is_read_only_with_a_note(
+        self, superuser_client, manual_admin_client
+    ):
         orphan = OIDCClient.objects.create(
             identifier="removed-plugin",
             oidc_rp_client_id="orphan",
@@ -363,12 +322,12 @@ class TestClientAdmin:
         # and the changelist still works
         assert superuser_client.get(reverse(CLIENT_CHANGELIST)).status_code == 200
 
-    def test_view_only_staff_never_see_the_secret(self, client, admin_oidc):
+    def test_view_only_staff_never_see_the_secret(self, client, manual_admin_client):
         user = get_user_model().objects.create_user("viewer", password="pw", is_staff=True)
         user.user_permissions.add(Permission.objects.get(codename="view_oidcclient"))
         client.force_login(user)
 
-        response = client.get(reverse(CLIENT_CHANGE, args=[admin_oidc.pk]))
+        response = client.get(reverse(CLIENT_CHANGE, args=[manual_admin_client.pk]))
 
         assert response.status_code == 200
         assert "the-stored-secret" not in response.content.decode()

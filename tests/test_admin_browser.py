@@ -7,30 +7,9 @@ touched, for example). Browser set-up is shared with ``test_browser.py``.
 
 import pytest
 
-from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
-
 from .test_browser import chromium, expect, page  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def admin_oidc(transactional_db):
-    provider = OIDCProvider.objects.create(
-        identifier="test-op",
-        oidc_op_authorization_endpoint="https://op.example.com/auth",
-        oidc_op_token_endpoint="https://op.example.com/token",
-        oidc_op_user_endpoint="https://op.example.com/userinfo",
-        oidc_op_jwks_endpoint="https://op.example.com/jwks",
-    )
-    # transactional tests empty the tables afterwards, the post-migrate row included
-    client, _ = OIDCClient.objects.get_or_create(identifier="admin-oidc")
-    client.oidc_provider = provider
-    client.oidc_rp_client_id = "the-client"
-    client.oidc_rp_client_secret = "the-stored-secret"
-    client.options = {"user_settings": {"claim_mappings": {"username": ["sub"]}}}
-    client.save()
-    return client
 
 
 @pytest.fixture
@@ -44,9 +23,13 @@ def signed_in(page, live_server, django_user_model):  # noqa: F811 - the fixture
     return page
 
 
-def test_save_through_the_editors(signed_in, live_server, admin_oidc):
+def test_save_through_the_editors(signed_in, live_server, manual_admin_client):
+    manual_admin_client.options = {"user_settings": {"claim_mappings": {"username": ["sub"]}}}
+    manual_admin_client.save()
     tab = signed_in
-    tab.goto(f"{live_server.url}/admin/mozilla_django_oidc_db/oidcclient/{admin_oidc.pk}/change/")
+    tab.goto(
+        f"{live_server.url}/admin/mozilla_django_oidc_db/oidcclient/{manual_admin_client.pk}/change/"
+    )
     secret = tab.locator("input[name=oidc_rp_client_secret]")
     expect(secret).to_have_attribute("type", "password")
     expect(secret).to_have_value("")
@@ -57,17 +40,19 @@ def test_save_through_the_editors(signed_in, live_server, admin_oidc):
     tab.click("input[name=_save]")
 
     expect(tab.locator(".messagelist .success")).to_be_visible()
-    admin_oidc.refresh_from_db()
-    assert admin_oidc.oidc_rp_scopes_list == ["openid", "email", "profile", "roles"]
-    assert admin_oidc.oidc_rp_client_secret == "the-stored-secret"
-    assert admin_oidc.options["user_settings"]["claim_mappings"]["username"] == ["sub"]
+    manual_admin_client.refresh_from_db()
+    assert manual_admin_client.oidc_rp_scopes_list == ["openid", "email", "roles"]
+    assert manual_admin_client.oidc_rp_client_secret == "the-stored-secret"
+    assert manual_admin_client.options["user_settings"]["claim_mappings"]["username"] == ["sub"]
     # untouched checkboxes are left out, not stored as null
-    assert "username_case_sensitive" not in admin_oidc.options["user_settings"]
+    assert "username_case_sensitive" not in manual_admin_client.options["user_settings"]
 
 
-def test_an_empty_username_claim_is_refused(signed_in, live_server, admin_oidc):
+def test_an_empty_username_claim_is_refused(signed_in, live_server, manual_admin_client):
     tab = signed_in
-    tab.goto(f"{live_server.url}/admin/mozilla_django_oidc_db/oidcclient/{admin_oidc.pk}/change/")
+    tab.goto(
+        f"{live_server.url}/admin/mozilla_django_oidc_db/oidcclient/{manual_admin_client.pk}/change/"
+    )
     tab.locator(".field-options input[type=text]").first.fill("")
 
     tab.click("input[name=_save]")
@@ -75,5 +60,5 @@ def test_an_empty_username_claim_is_refused(signed_in, live_server, admin_oidc):
     expect(tab.locator(".field-options .errorlist")).to_contain_text(
         "user_settings.claim_mappings.username: the username claim path must be a non-empty list"
     )
-    admin_oidc.refresh_from_db()
-    assert admin_oidc.options["user_settings"]["claim_mappings"]["username"] == ["sub"]
+    manual_admin_client.refresh_from_db()
+    assert manual_admin_client.options["user_settings"]["claim_mappings"]["username"] == ["sub"]

@@ -11,30 +11,13 @@ from mozilla_django_oidc_db.forms import OIDCClientForm, OIDCProviderForm
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
 from mozilla_django_oidc_db.validators import validate_options
 
-BASE_URL = "https://op.example.com/realms/test/"
-ISSUER = "https://op.example.com/realms/test"
-DISCOVERY_URL = BASE_URL + ".well-known/openid-configuration"
-
-DOCUMENT = {
-    "issuer": ISSUER,
-    "authorization_endpoint": f"{ISSUER}/protocol/openid-connect/auth",
-    "token_endpoint": f"{ISSUER}/protocol/openid-connect/token",
-    "userinfo_endpoint": f"{ISSUER}/protocol/openid-connect/userinfo",
-    "jwks_uri": f"{ISSUER}/protocol/openid-connect/certs",
-    "end_session_endpoint": f"{ISSUER}/protocol/openid-connect/logout",
-    "response_types_supported": ["code"],
-    "subject_types_supported": ["public"],
-    "id_token_signing_alg_values_supported": ["RS256"],
-}
-
-ADMIN_OPTIONS = {
-    "user_settings": {
-        "claim_mappings": {"username": ["sub"], "email": ["email"]},
-        "username_case_sensitive": False,
-        "sensitive_claims": [],
-    },
-    "groups_settings": {"make_users_staff": True, "claim_mapping": ["roles"]},
-}
+from .admin_fixtures import (
+    ADMIN_OPTIONS,
+    BASE_URL,
+    DISCOVERY_URL,
+    DOCUMENT,
+    ISSUER,
+)
 
 
 def provider_data(**overrides) -> dict:
@@ -254,28 +237,6 @@ class TestProviderFormWithDiscovery:
         assert form.cleaned_data["extra_algorithms"] == ["RS256"]
 
 
-@pytest.fixture
-def provider(db):
-    return OIDCProvider.objects.create(
-        identifier="test-op",
-        oidc_op_authorization_endpoint="https://op.example.com/auth",
-        oidc_op_token_endpoint="https://op.example.com/token",
-        oidc_op_user_endpoint="https://op.example.com/userinfo",
-        oidc_op_jwks_endpoint="https://op.example.com/jwks",
-    )
-
-
-@pytest.fixture
-def admin_client_config(provider):
-    client = OIDCClient.objects.get(identifier="admin-oidc")
-    client.oidc_provider = provider
-    client.oidc_rp_client_id = "the-client"
-    client.oidc_rp_client_secret = "the-stored-secret"
-    client.options = copy.deepcopy(ADMIN_OPTIONS)
-    client.save()
-    return client
-
-
 def client_data(client: OIDCClient, **overrides) -> dict:
     data = {
         "enabled": "on",
@@ -294,8 +255,8 @@ def client_data(client: OIDCClient, **overrides) -> dict:
 
 
 class TestClientFormSecret:
-    def test_secret_is_never_rendered(self, admin_client_config):
-        form = OIDCClientForm(instance=admin_client_config)
+    def test_secret_is_never_rendered(self, manual_admin_client):
+        form = OIDCClientForm(instance=manual_admin_client)
 
         html = str(form["oidc_rp_client_secret"])
 
@@ -303,53 +264,53 @@ class TestClientFormSecret:
         assert "the-stored-secret" not in html
         assert 'autocomplete="new-password"' in html
 
-    def test_empty_input_keeps_the_stored_secret(self, admin_client_config):
-        form = OIDCClientForm(data=client_data(admin_client_config), instance=admin_client_config)
+    def test_empty_input_keeps_the_stored_secret(self, manual_admin_client):
+        form = OIDCClientForm(data=client_data(manual_admin_client), instance=manual_admin_client)
 
         assert form.is_valid(), form.errors
         assert "oidc_rp_client_secret" not in form.changed_data
         form.save()
 
-        admin_client_config.refresh_from_db()
-        assert admin_client_config.oidc_rp_client_secret == "the-stored-secret"
+        manual_admin_client.refresh_from_db()
+        assert manual_admin_client.oidc_rp_client_secret == "the-stored-secret"
 
-    def test_typed_secret_replaces_the_stored_one(self, admin_client_config):
+    def test_typed_secret_replaces_the_stored_one(self, manual_admin_client):
         form = OIDCClientForm(
-            data=client_data(admin_client_config, oidc_rp_client_secret="a-new-secret"),
-            instance=admin_client_config,
+            data=client_data(manual_admin_client, oidc_rp_client_secret="a-new-secret"),
+            instance=manual_admin_client,
         )
 
         assert form.is_valid(), form.errors
         assert "oidc_rp_client_secret" in form.changed_data
         form.save()
 
-        admin_client_config.refresh_from_db()
-        assert admin_client_config.oidc_rp_client_secret == "a-new-secret"
+        manual_admin_client.refresh_from_db()
+        assert manual_admin_client.oidc_rp_client_secret == "a-new-secret"
 
-    def test_secret_is_required_when_none_is_stored(self, admin_client_config):
-        admin_client_config.oidc_rp_client_secret = ""
-        admin_client_config.save()
+    def test_secret_is_required_when_none_is_stored(self, manual_admin_client):
+        manual_admin_client.oidc_rp_client_secret = ""
+        manual_admin_client.save()
 
-        form = OIDCClientForm(data=client_data(admin_client_config), instance=admin_client_config)
+        form = OIDCClientForm(data=client_data(manual_admin_client), instance=manual_admin_client)
 
         assert not form.is_valid()
         assert form.errors["oidc_rp_client_secret"] == ["This field is required."]
 
 
 class TestClientFormOptions:
-    def test_valid_options_are_saved(self, admin_client_config):
+    def test_valid_options_are_saved(self, manual_admin_client):
         options = copy.deepcopy(ADMIN_OPTIONS)
         options["user_settings"]["claim_mappings"]["username"] = ["preferred_username"]
         form = OIDCClientForm(
-            data=client_data(admin_client_config, options=json.dumps(options)),
-            instance=admin_client_config,
+            data=client_data(manual_admin_client, options=json.dumps(options)),
+            instance=manual_admin_client,
         )
 
         assert form.is_valid(), form.errors
         form.save()
 
-        admin_client_config.refresh_from_db()
-        assert admin_client_config.options["user_settings"]["claim_mappings"]["username"] == [
+        manual_admin_client.refresh_from_db()
+        assert manual_admin_client.options["user_settings"]["claim_mappings"]["username"] == [
             "preferred_username"
         ]
 
@@ -385,25 +346,25 @@ class TestClientFormOptions:
         ],
     )
     def test_invalid_options_are_a_field_error_naming_the_path(
-        self, admin_client_config, change, message
+        self, manual_admin_client, change, message
     ):
         options = copy.deepcopy(ADMIN_OPTIONS)
         change(options)
         form = OIDCClientForm(
-            data=client_data(admin_client_config, options=json.dumps(options)),
-            instance=admin_client_config,
+            data=client_data(manual_admin_client, options=json.dumps(options)),
+            instance=manual_admin_client,
         )
 
         assert not form.is_valid()
         assert form.errors == {"options": [message]}
-        admin_client_config.refresh_from_db()
-        assert admin_client_config.options == ADMIN_OPTIONS
+        manual_admin_client.refresh_from_db()
+        assert manual_admin_client.options == ADMIN_OPTIONS
 
-    def test_every_problem_is_reported(self, admin_client_config):
+    def test_every_problem_is_reported(self, manual_admin_client):
         options = {"user_settings": {"claim_mappings": {"username": "sub", "email": "email"}}}
         form = OIDCClientForm(
-            data=client_data(admin_client_config, options=json.dumps(options)),
-            instance=admin_client_config,
+            data=client_data(manual_admin_client, options=json.dumps(options)),
+            instance=manual_admin_client,
         )
 
         assert not form.is_valid()
@@ -412,47 +373,47 @@ class TestClientFormOptions:
             "user_settings.claim_mappings.username: 'sub' is not of type 'array'",
         ]
 
-    def test_options_need_not_list_every_property(self, admin_client_config):
+    def test_options_need_not_list_every_property(self, manual_admin_client):
         options = {"user_settings": {"claim_mappings": {"username": ["sub"]}}}
         form = OIDCClientForm(
-            data=client_data(admin_client_config, options=json.dumps(options)),
-            instance=admin_client_config,
+            data=client_data(manual_admin_client, options=json.dumps(options)),
+            instance=manual_admin_client,
         )
 
         assert form.is_valid(), form.errors
 
-    def test_untouched_editor_inputs_are_left_out(self, admin_client_config):
+    def test_untouched_editor_inputs_are_left_out(self, manual_admin_client):
         # django-jsonform's editor sends null for a checkbox nobody touched
         options = copy.deepcopy(ADMIN_OPTIONS)
         options["user_settings"]["username_case_sensitive"] = None
         options["groups_settings"]["sync"] = None
         form = OIDCClientForm(
-            data=client_data(admin_client_config, options=json.dumps(options)),
-            instance=admin_client_config,
+            data=client_data(manual_admin_client, options=json.dumps(options)),
+            instance=manual_admin_client,
         )
 
         assert form.is_valid(), form.errors
         form.save()
 
-        admin_client_config.refresh_from_db()
-        assert "username_case_sensitive" not in admin_client_config.options["user_settings"]
-        assert "sync" not in admin_client_config.options["groups_settings"]
+        manual_admin_client.refresh_from_db()
+        assert "username_case_sensitive" not in manual_admin_client.options["user_settings"]
+        assert "sync" not in manual_admin_client.options["groups_settings"]
 
-    def test_not_json_is_a_field_error(self, admin_client_config):
+    def test_not_json_is_a_field_error(self, manual_admin_client):
         form = OIDCClientForm(
-            data=client_data(admin_client_config, options="{not json"),
-            instance=admin_client_config,
+            data=client_data(manual_admin_client, options="{not json"),
+            instance=manual_admin_client,
         )
 
         assert not form.is_valid()
         assert form.errors["options"] == ["Enter a valid JSON."]
 
-    def test_the_editor_is_told_where_the_problem_is(self, admin_client_config):
+    def test_the_editor_is_told_where_the_problem_is(self, manual_admin_client):
         options = copy.deepcopy(ADMIN_OPTIONS)
         options["user_settings"]["claim_mappings"]["username"] = "sub"
         form = OIDCClientForm(
-            data=client_data(admin_client_config, options=json.dumps(options)),
-            instance=admin_client_config,
+            data=client_data(manual_admin_client, options=json.dumps(options)),
+            instance=manual_admin_client,
         )
         form.is_valid()
 
@@ -460,9 +421,9 @@ class TestClientFormOptions:
             "user_settings§claim_mappings§username": ["'sub' is not of type 'array'"]
         }
 
-    def test_other_plugins_are_checked_against_their_own_schema(self, provider):
+    def test_other_plugins_are_checked_against_their_own_schema(self, manual_provider):
         citizen = OIDCClient.objects.get(identifier="citizen-oidc")
-        citizen.oidc_provider = provider
+        citizen.oidc_provider = manual_provider
         citizen.oidc_rp_client_id = "citizen"
         citizen.oidc_rp_client_secret = "secret"
         citizen.save()
