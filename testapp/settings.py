@@ -27,7 +27,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_jsonform",
     "mozilla_django_oidc",
+    "django_setup_configuration",
     "testapp",
+]
+
+# `manage.py setup_configuration --yaml-file FILE` (or `oidc_import_config FILE`)
+SETUP_CONFIGURATION_STEPS = [
+    "mozilla_django_oidc_db.setup_configuration.steps.AdminOIDCConfigurationStep",
 ]
 
 MIDDLEWARE = [
