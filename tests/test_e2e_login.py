@@ -11,6 +11,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 
 from .op_fixtures import ADMIN_CLIENT_ID, CITIZEN_CLIENT_ID
@@ -81,9 +82,8 @@ def test_admin_login_creates_staff_user_with_mapped_fields_and_groups(
     assert len(op.requests_to("/me")) == 1
 
 
-def new_browser():
-    import requests
-
+def new_browser() -> requests.Session:
+    """A browser with no cookies: neither an RP nor an OP session."""
     return requests.Session()
 
 
@@ -336,7 +336,7 @@ def test_client_disabled_during_login_shows_failure_page(
     assert not User.objects.exists()
 
 
-def test_pkce_and_nonce_are_used(browser, live_server, op, admin_oidc_client):
+def test_pkce_challenge_is_sent_and_checked_by_the_op(browser, live_server, op, admin_oidc_client):
     authorize_url = start_admin_login(browser, live_server)
     params = query_of(authorize_url)
     assert params["code_challenge_method"] == "S256"
