@@ -17,6 +17,14 @@ from django.test import override_settings
 
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
 
+from .legacy_config import (
+    EXPECTED_OPTIONS,
+    LEGACY_CLIENT_PART,
+    LEGACY_CONFIG,
+    LEGACY_GROUPS,
+    LEGACY_PROVIDER_PART,
+)
+
 APP = "mozilla_django_oidc_db"
 SQUASH = (APP, "0001_initial_to_v023")
 LEAF = (APP, "0010_oidcprovider_oidc_op_issuer_oidc_use_pkce")
@@ -41,35 +49,6 @@ EXPECTED_DEPENDENCIES = {
     "0009_delete_openidconnectconfig": {(APP, "0008_delete_openidconnectconfig")},
     "0010_oidcprovider_oidc_op_issuer_oidc_use_pkce": {(APP, "0009_delete_openidconnectconfig")},
 }
-
-LEGACY_CONFIG = {
-    "enabled": True,
-    "oidc_rp_client_id": "legacy-client",
-    "oidc_rp_client_secret": "legacy-secret",
-    "oidc_rp_sign_algo": "RS256",
-    "oidc_rp_scopes_list": ["openid", "email", "groups"],
-    "oidc_op_discovery_endpoint": "https://op.example.com/realms/test/",
-    "oidc_op_jwks_endpoint": "https://op.example.com/realms/test/certs",
-    "oidc_op_authorization_endpoint": "https://op.example.com/realms/test/auth",
-    "oidc_op_token_endpoint": "https://op.example.com/realms/test/token",
-    "oidc_op_user_endpoint": "https://op.example.com/realms/test/userinfo",
-    "oidc_op_logout_endpoint": "https://op.example.com/realms/test/logout",
-    "oidc_rp_idp_sign_key": "",
-    "oidc_keycloak_idp_hint": "corporate",
-    "claim_mapping": {"email": ["email"], "first_name": ["given_name"]},
-    "username_claim": ["preferred_username"],
-    "groups_claim": ["realm_access", "roles"],
-    "sync_groups": False,
-    "sync_groups_glob_pattern": "local.*",
-    "make_users_staff": True,
-    "superuser_group_names": ["superusers"],
-    "oidc_nonce_size": 48,
-    "oidc_state_size": 40,
-    "oidc_use_nonce": False,
-    "oidc_token_use_basic_auth": True,
-    "userinfo_claims_source": "id_token",
-}
-LEGACY_GROUPS = ["Editors", "Readers"]
 
 
 def migrate_to(target: tuple[str, str]) -> None:
@@ -193,52 +172,13 @@ def test_legacy_configuration_moves_to_provider_and_client_and_back(restore_sche
     client = OIDCClient.objects.get(identifier="admin-oidc")
     assert client.oidc_provider == provider
     assert provider.identifier == "admin-oidc-provider"
-    for name in (
-        "oidc_op_discovery_endpoint",
-        "oidc_op_jwks_endpoint",
-        "oidc_op_authorization_endpoint",
-        "oidc_op_token_endpoint",
-        "oidc_op_user_endpoint",
-        "oidc_op_logout_endpoint",
-        "oidc_token_use_basic_auth",
-        "oidc_use_nonce",
-        "oidc_nonce_size",
-        "oidc_state_size",
-    ):
-        assert getattr(provider, name) == LEGACY_CONFIG[name], name
+    assert {name: getattr(provider, name) for name in LEGACY_PROVIDER_PART} == LEGACY_PROVIDER_PART
     # an existing configuration keeps working as before: no PKCE, no issuer check
     assert provider.oidc_use_pkce is False
     assert provider.oidc_op_issuer == ""
-    for name in (
-        "enabled",
-        "oidc_rp_client_id",
-        "oidc_rp_client_secret",
-        "oidc_rp_sign_algo",
-        "oidc_rp_scopes_list",
-        "oidc_rp_idp_sign_key",
-        "oidc_keycloak_idp_hint",
-        "userinfo_claims_source",
-    ):
-        assert getattr(client, name) == LEGACY_CONFIG[name], name
+    assert {name: getattr(client, name) for name in LEGACY_CLIENT_PART} == LEGACY_CLIENT_PART
     assert client.check_op_availability is False
-    assert client.options == {
-        "user_settings": {
-            "claim_mappings": {
-                "username": ["preferred_username"],
-                "email": ["email"],
-                "first_name": ["given_name"],
-            },
-            "username_case_sensitive": True,
-        },
-        "groups_settings": {
-            "claim_mapping": ["realm_access", "roles"],
-            "sync": False,
-            "sync_pattern": "local.*",
-            "default_groups": LEGACY_GROUPS,
-            "make_users_staff": True,
-            "superuser_group_names": ["superusers"],
-        },
-    }
+    assert client.options == EXPECTED_OPTIONS
     # a provider created now gets PKCE
     assert OIDCProvider().oidc_use_pkce is True
 
