@@ -352,7 +352,14 @@ class OIDCAuthenticationRequestInitView(upstream_views.OIDCAuthenticationRequest
                 _("Login with this identity provider is not configured correctly."),
             )
         if check_availability:
-            self.check_idp_availability()
+            try:
+                self.check_idp_availability()
+            except OIDCProviderOutage as exc:
+                # the person learns the provider is down instead of meeting a 500
+                return self.login_failure(
+                    f"provider outage: {exc}",
+                    _("The identity provider appears to be down. Please try again later."),
+                )
 
         response = super().get(request)
 

@@ -562,3 +562,21 @@ def test_admin_logout_ends_the_session_at_the_op(browser, live_server, op, admin
     # the OP session is gone too: the next login asks for the password again
     authorize_url = start_admin_login(browser, live_server)
     assert 'id="login-form"' in browser.get(authorize_url, timeout=10).text
+
+
+def test_op_down_with_availability_check_shows_failure_page(
+    browser, live_server, op, admin_oidc_client
+):
+    admin_oidc_client.check_op_availability = True
+    admin_oidc_client.save()
+    op.stop()
+    try:
+        response = browser.get(
+            f"{live_server.url}/oidc/authenticate/", params={"next": "/admin/"}, timeout=30
+        )
+    finally:
+        op.start()
+
+    assert response.status_code == 200
+    assert urlsplit(response.url).path == "/admin/login/failure/"
+    assert "appears to be down" in response.text
