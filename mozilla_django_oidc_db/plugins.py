@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from .claims import MISSING, lookup_claim
 from .config import get_setting_from_config, resolve_client
@@ -62,6 +62,14 @@ class BaseOIDCPlugin(abc.ABC):
     def get_extra_params(self, request: HttpRequest, extra_params: GetParams) -> GetParams:
         """Add to (or change) the query parameters of the authorization redirect."""
         return extra_params
+
+    def check_options(self, options: JSONObject) -> list[tuple[list[str | int], str]]:
+        """What the plugin needs of ``options`` beyond its schema: ``(path, problem)`` pairs.
+
+        Called (after the schema check) by the admin form and the YAML import, so that
+        options that would fail at login time are refused when they are saved.
+        """
+        return []
 
     @abc.abstractmethod
     def get_schema(self) -> JSONObject:
@@ -266,6 +274,21 @@ class OIDCAdminPlugin(UserClaimsMixin, AbstractUserOIDCPlugin):
 
     def validate_settings(self) -> None:
         validate_client_settings(self.get_config())
+
+    def check_options(self, options: JSONObject) -> list[tuple[list[str | int], str]]:
+        path = ["user_settings", "claim_mappings", "username"]
+        username = lookup_claim(options, path, default=None)
+        if (
+            not isinstance(username, list)
+            or not username
+            or not all(isinstance(bit, str) and bit for bit in username)
+        ):
+            message = gettext(
+                "the username claim path must be a non-empty list of claim names "
+                '(for example ["sub"]).'
+            )
+            return [(path, message)]
+        return []
 
     def handle_callback(self, request: HttpRequest) -> HttpResponseBase:
         return admin_callback_view(request)

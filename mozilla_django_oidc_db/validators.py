@@ -8,24 +8,24 @@ offending value (``user_settings.claim_mappings.username: 'sub' is not of type '
    it insists that every property named in the schema is present and reports type
    mismatches without a path, so it cannot judge options written by code or by
    setup-configuration;
-2. what the plugin reads at login time beyond the schema (for the admin plugin: a
-   non-empty username claim path).
+2. what the plugin reads at login time beyond the schema
+   (:meth:`BaseOIDCPlugin.check_options`; for the admin plugin: a non-empty username
+   claim path).
 
 Used by the client admin form; usable by anything else that writes options.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeAlias
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 from jsonschema.validators import validator_for
 
-from .plugins import BaseOIDCPlugin, OIDCAdminPlugin
+from .plugins import BaseOIDCPlugin
 from .registry import register as registry
 from .typing import JSONObject
 
@@ -48,44 +48,12 @@ def schema_problems(schema: JSONObject, options: Any) -> list[OptionsProblem]:
     return sorted(problems, key=lambda problem: [str(bit) for bit in problem[0]])
 
 
-def admin_plugin_problems(options: Any) -> list[OptionsProblem]:
-    """What ``OIDCAdminPlugin`` needs at login time that its schema does not require."""
-    path = ["user_settings", "claim_mappings", "username"]
-    username = options
-    for key in path:
-        username = username.get(key) if isinstance(username, dict) else None
-    if (
-        not isinstance(username, list)
-        or not username
-        or not all(isinstance(bit, str) and bit for bit in username)
-    ):
-        return [
-            (
-                path,
-                gettext(
-                    "the username claim path must be a non-empty list of claim names "
-                    '(for example ["sub"]).'
-                ),
-            )
-        ]
-    return []
-
-
-#: Runtime requirements per plugin class (subclasses included), beyond the schema.
-RUNTIME_REQUIREMENTS: dict[type[BaseOIDCPlugin], Callable[[Any], list[OptionsProblem]]] = {
-    OIDCAdminPlugin: admin_plugin_problems,
-}
-
-
 def options_problems(plugin: BaseOIDCPlugin, options: Any) -> list[OptionsProblem]:
     """Schema problems first; the runtime requirements only for options that fit the schema."""
     problems = schema_problems(plugin.get_schema(), options)
     if problems:
         return problems
-    for plugin_cls, check in RUNTIME_REQUIREMENTS.items():
-        if isinstance(plugin, plugin_cls):
-            problems.extend(check(options))
-    return problems
+    return list(plugin.check_options(options))
 
 
 def problems_to_error(problems: Sequence[OptionsProblem]) -> ValidationError:
