@@ -320,18 +320,10 @@ def test_import_failure_changes_nothing(db, requests_mock):
     assert take_snapshot() == before
 
 
-def test_import_failure_names_the_key(db, capsys):
-    stderr = io.StringIO()
+def test_import_failure_names_the_key(db):
+    errors = failing_command("oidc_import_config", str(FILES / "invalid_options.yaml"))
 
-    with pytest.raises(CommandError):
-        call_command(
-            "oidc_import_config",
-            str(FILES / "invalid_options.yaml"),
-            stderr=stderr,
-            stdout=io.StringIO(),
-        )
-
-    assert "items.0.options.user_settings.claim_mappings.username" in stderr.getvalue()
+    assert "items.0.options.user_settings.claim_mappings.username" in errors
 
 
 def test_dry_run_of_a_failing_import_fails(db):
@@ -340,18 +332,11 @@ def test_dry_run_of_a_failing_import_fails(db):
 
 
 def test_import_of_invalid_yaml_lists_the_errors(db):
-    stderr = io.StringIO()
+    errors = failing_command("oidc_import_config", str(FILES / "wrong_types.yaml"))
 
-    with pytest.raises(CommandError, match="not a valid OIDC configuration"):
-        call_command(
-            "oidc_import_config",
-            str(FILES / "wrong_types.yaml"),
-            stderr=stderr,
-            stdout=io.StringIO(),
-        )
-
-    assert "oidc_db_config_admin_auth.items.0.enabled" in stderr.getvalue()
-    assert "oidc_db_config_admin_auth.providers.0.oidc_nonce_size" in stderr.getvalue()
+    assert "is not a valid OIDC configuration" in errors
+    assert "oidc_db_config_admin_auth.items.0.enabled" in errors
+    assert "oidc_db_config_admin_auth.providers.0.oidc_nonce_size" in errors
 
 
 def test_import_without_the_secret_in_the_environment(db, monkeypatch):

@@ -411,53 +411,62 @@ def test_other_plugins_get_no_admin_options(db):
 # -- bad input: a message naming the key, and nothing changed -------------------------------
 
 
-def test_unknown_identifier(unchanged):
-    with pytest.raises(ConfigurationRunFailed) as excinfo:
-        run("unknown_identifier")
+@pytest.mark.parametrize(
+    "name, error, expected",
+    [
+        (
+            "unknown_identifier",
+            ConfigurationRunFailed,
+            [
+                "oidc_db_config_admin_auth.items.0.identifier",
+                "`no-such-plugin`",
+                "['admin-oidc', 'citizen-oidc']",
+            ],
+        ),
+        (
+            "unknown_provider",
+            ConfigurationRunFailed,
+            ["oidc_db_config_admin_auth.items.0.oidc_provider_identifier", "`nowhere-op`"],
+        ),
+        # A11: the original crashed with AttributeError
+        (
+            "no_provider",
+            ConfigurationRunFailed,
+            ["oidc_db_config_admin_auth.items.0: the client has no provider"],
+        ),
+        (
+            "missing_required_key",
+            PrerequisiteFailed,
+            ["oidc_db_config_admin_auth.items.0.oidc_rp_client_id", "Field required"],
+        ),
+        (
+            "wrong_types",
+            PrerequisiteFailed,
+            [
+                "oidc_db_config_admin_auth.providers.0.oidc_nonce_size",
+                "oidc_db_config_admin_auth.providers.0.endpoint_config.all."
+                "oidc_op_authorization_endpoint",
+                "oidc_db_config_admin_auth.items.0.enabled",
+                "oidc_db_config_admin_auth.items.0.oidc_rp_scopes_list",
+            ],
+        ),
+        # A12: the original stored them, and the first login failed
+        (
+            "invalid_options",
+            ConfigurationRunFailed,
+            [
+                "oidc_db_config_admin_auth.items.0.options.user_settings.claim_mappings.username",
+                "not of type 'array'",
+            ],
+        ),
+    ],
+)
+def test_bad_input_names_the_key(unchanged, name, error, expected):
+    with pytest.raises(error) as excinfo:
+        run(name)
 
-    message = str(excinfo.value)
-    assert "oidc_db_config_admin_auth.items.0.identifier" in message
-    assert "`no-such-plugin`" in message
-    assert "['admin-oidc', 'citizen-oidc']" in message
-
-
-def test_unknown_provider_identifier(unchanged):
-    with pytest.raises(ConfigurationRunFailed) as excinfo:
-        run("unknown_provider")
-
-    assert "items.0.oidc_provider_identifier" in str(excinfo.value)
-    assert "`nowhere-op`" in str(excinfo.value)
-
-
-def test_item_without_any_provider(unchanged):
-    # A11: the original crashed with AttributeError
-    with pytest.raises(ConfigurationRunFailed) as excinfo:
-        run("no_provider")
-
-    message = str(excinfo.value)
-    assert "oidc_db_config_admin_auth.items.0" in message
-    assert "oidc_provider_identifier" in message
-
-
-def test_missing_required_key(unchanged):
-    with pytest.raises(PrerequisiteFailed) as excinfo:
-        run("missing_required_key")
-
-    assert "oidc_db_config_admin_auth.items.0.oidc_rp_client_id" in str(excinfo.value)
-
-
-def test_wrong_types(unchanged):
-    with pytest.raises(PrerequisiteFailed) as excinfo:
-        run("wrong_types")
-
-    message = str(excinfo.value)
-    for where in (
-        "providers.0.oidc_nonce_size",
-        "providers.0.endpoint_config.all.oidc_op_authorization_endpoint",
-        "items.0.enabled",
-        "items.0.oidc_rp_scopes_list",
-    ):
-        assert f"oidc_db_config_admin_auth.{where}" in message
+    for text in expected:
+        assert text in str(excinfo.value)
 
 
 def test_unknown_key(unchanged):
@@ -488,18 +497,6 @@ def test_duplicate_identifiers(unchanged):
 
     assert "providers.1.identifier: `manual-op` is listed more than once" in str(excinfo.value)
     assert "items.1.identifier: `admin-oidc` is listed more than once" in str(excinfo.value)
-
-
-def test_invalid_options(unchanged):
-    # A12: the original stored them, and the first login failed
-    with pytest.raises(ConfigurationRunFailed) as excinfo:
-        run("invalid_options")
-
-    message = str(excinfo.value)
-    assert "oidc_db_config_admin_auth.items.0.options.user_settings.claim_mappings.username" in (
-        message
-    )
-    assert "not of type 'array'" in message
 
 
 def test_options_without_the_username_claim(unchanged):

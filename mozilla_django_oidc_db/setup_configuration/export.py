@@ -16,23 +16,14 @@ import yaml
 from ..models import OIDCClient, OIDCProvider
 from ..registry import register as registry
 from .models import PROVIDER_SETTINGS, OIDCFullProviderConfig
-from .steps import AdminOIDCConfigurationStep
+from .steps import CLIENT_FIELDS, AdminOIDCConfigurationStep
 
 __all__ = ["Export", "export_configuration", "secret_env_var"]
 
 SecretsMode = Literal["env", "include"]
 
-CLIENT_KEYS = (
-    "enabled",
-    "oidc_rp_client_id",
-    "oidc_rp_client_secret",
-    "oidc_rp_scopes_list",
-    "oidc_rp_sign_algo",
-    "oidc_rp_idp_sign_key",
-    "oidc_keycloak_idp_hint",
-    "userinfo_claims_source",
-    "check_op_availability",
-)
+#: Client fields written as item keys of the same name.
+CLIENT_KEYS = (*CLIENT_FIELDS, "check_op_availability")
 
 
 def secret_env_var(identifier: str) -> str:
