@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_setup_configuration.exceptions import ConfigurationRunFailed, PrerequisiteFailed
@@ -661,3 +663,77 @@ def test_disabled_step_is_skipped(unchanged, tmp_path, settings):
 
     with pytest.raises(CommandError, match="No steps enabled"):
         call_command("setup_configuration", yaml_file=str(disabled), verbosity=0)
+
+
+# -- end to end: configured from YAML, then a login at the test OP ----------------------------
+
+
+def _admin_login(browser, live_server, username: str, password: str):
+    from mozilla_django_oidc_db.tests.utils import op_login
+
+    authorize = browser.get(
+        f"{live_server.url}/oidc/authenticate/", allow_redirects=False, timeout=10
+    ).headers["Location"]
+    callback = op_login(authorize, username, password, live_server.url, session=browser)
+    return browser.get(callback, timeout=10)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("style", ["options", "deprecated-flat-keys"])
+def test_login_after_yaml_import(op, live_server, browser, monkeypatch, tmp_path, style):
+    from django.contrib.auth import get_user_model
+
+    from .op_fixtures import ADMIN_CLIENT_ID
+
+    monkeypatch.setenv("OIDC_ADMIN_OIDC_CLIENT_SECRET", op.client_secrets[ADMIN_CLIENT_ID])
+    item = {
+        "identifier": "admin-oidc",
+        "oidc_rp_client_id": ADMIN_CLIENT_ID,
+        "oidc_rp_client_secret": {"value_from": {"env": "OIDC_ADMIN_OIDC_CLIENT_SECRET"}},
+        "oidc_rp_scopes_list": ["openid", "email", "profile", "groups"],
+    }
+    providers = []
+    if style == "options":
+        providers = [
+            {
+                "identifier": "test-op",
+                "endpoint_config": {"oidc_op_discovery_endpoint": op.discovery_url},
+            }
+        ]
+        item["oidc_provider_identifier"] = "test-op"
+        item["options"] = {
+            "user_settings": {"claim_mappings": {"username": ["sub"], "email": ["email"]}},
+            "groups_settings": {
+                "claim_mapping": ["groups"],
+                "make_users_staff": True,
+                "superuser_group_names": ["superuser"],
+            },
+        }
+    else:  # A1: the original wrote `group_settings` here, and this login crashed
+        item["endpoint_config"] = {"oidc_op_discovery_endpoint": op.discovery_url}
+        item["username_claim"] = ["sub"]
+        item["groups_claim"] = ["groups"]
+        item["make_users_staff"] = True
+        item["superuser_group_names"] = ["superuser"]
+    path = tmp_path / "oidc.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "oidc_db_config_enable": True,
+                "oidc_db_config_admin_auth": {"providers": providers, "items": [item]},
+            }
+        )
+    )
+    call_command("oidc_import_config", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+    response = _admin_login(browser, live_server, "alice", "alice-password")
+
+    assert response.status_code == 200
+    assert "Site administration" in response.text
+    user = get_user_model().objects.get(username="alice")
+    assert user.is_staff and user.is_superuser
+    assert user.email == "alice@example.com"
+    assert sorted(user.groups.values_list("name", flat=True)) == ["editors", "superuser"]
+    provider = OIDCClient.objects.get(identifier="admin-oidc").oidc_provider
+    assert provider.oidc_op_issuer == op.issuer
+    assert provider.oidc_op_token_endpoint == op.token_endpoint

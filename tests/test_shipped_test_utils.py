@@ -291,6 +291,7 @@ class TestLoginWithShippedUtilities(OIDCMixin, TestCase):
         self.assertFalse(User.objects.filter(username="alice").exists())
 
 
+@pytest.mark.e2e
 def test_op_login_signs_in_at_the_test_op(op, live_server, browser, admin_oidc_client):
     authorize = browser.get(
         f"{live_server.url}/oidc/authenticate/", allow_redirects=False, timeout=10
@@ -309,6 +310,7 @@ def test_op_login_signs_in_at_the_test_op(op, live_server, browser, admin_oidc_c
     )
 
 
+@pytest.mark.e2e
 def test_op_login_reports_a_refused_login(op, live_server, browser, admin_oidc_client):
     authorize = browser.get(
         f"{live_server.url}/oidc/authenticate/", allow_redirects=False, timeout=10
