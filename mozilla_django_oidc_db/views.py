@@ -6,7 +6,6 @@ page, or the client's failure URL with a Django message); the log gets the reaso
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from typing import Any
@@ -14,7 +13,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib import admin, auth, messages
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import caches
 from django.core.exceptions import (
     BadRequest,
     DisallowedRedirect,
@@ -41,6 +39,7 @@ import requests
 
 from ._protocol.discovery import expected_issuer
 from ._protocol.http import provider_session
+from ._protocol.state import claim_state
 from .app_settings import oidcdb_settings
 from .config import client_scope, dynamic_setting, lookup_config, store_config
 from .constants import OIDC_ADMIN_CONFIG_IDENTIFIER
@@ -156,21 +155,6 @@ class OIDCCallbackView(View):
         return plugin.handle_callback(request)
 
 
-def _claim_state(state: str) -> bool:
-    """Mark ``state`` as used, in the shared cache; ``False`` if it was used already.
-
-    The session entry of a state is deleted when it is used, but two requests racing
-    with the same state (a replayed callback, possibly on another process) can both
-    read it first; the cache's atomic ``add`` lets only one through.
-    """
-    key = "oidcdb:used-state:" + hashlib.sha256(state.encode()).hexdigest()
-    try:
-        return caches[oidcdb_settings.OIDCDB_CACHE].add(key, 1, timeout=60 * 60)
-    except Exception:  # a cache outage must not lock everybody out
-        logger.warning("Could not record the OIDC state in the cache", exc_info=True)
-        return True
-
-
 def _authorization_issuer_problem(request: HttpRequest) -> str | None:
     """RFC 9207 §2.4: the ``iss`` of an authorization response is the provider's issuer.
 
@@ -219,7 +203,7 @@ class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackVi
             if oidcdb_settings.OIDCDB_SHOW_PROVIDER_ERROR_DESCRIPTION and description:
                 user_message = description[:300]
             note_login_failure(request, f"provider returned error '{error[:100]}'", user_message)
-        elif state and "code" in request.GET and not _claim_state(state):
+        elif state and "code" in request.GET and not claim_state(state):
             note_login_failure(
                 request,
                 "the state of this callback was used before (replayed callback)",

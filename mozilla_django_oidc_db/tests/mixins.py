@@ -9,30 +9,16 @@ PKCE off for the provider (``oidc_use_pkce=False``) when testing against such a 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from unittest.mock import patch
 
-from django.core.cache import caches
-
-from ..app_settings import oidcdb_settings
+from .._protocol.state import forget_state
 from ..models import OIDCClient, OIDCProvider
 
 __all__ = ["OIDCMixin", "mock_random_state_and_nonce", "NOT_A_RANDOM_STRING"]
 
 NOT_A_RANDOM_STRING = "not-a-random-string"
-
-
-def _forget_used_state(state: str) -> None:
-    """Let a callback with ``state`` through again.
-
-    The callback view marks every state it accepts as used, in the cache, and refuses a
-    second callback with it (a replay). With a fixed state, the next test's login would
-    look like a replay of this one.
-    """
-    key = "oidcdb:used-state:" + hashlib.sha256(state.encode()).hexdigest()
-    caches[oidcdb_settings.OIDCDB_CACHE].delete(key)
 
 
 @contextmanager
@@ -42,12 +28,12 @@ def mock_random_state_and_nonce() -> Iterator[None]:
 
     The session refresh middleware is not affected.
     """
-    _forget_used_state(NOT_A_RANDOM_STRING)
+    forget_state(NOT_A_RANDOM_STRING)
     try:
         with patch("mozilla_django_oidc.views.get_random_string", return_value=NOT_A_RANDOM_STRING):
             yield
     finally:
-        _forget_used_state(NOT_A_RANDOM_STRING)
+        forget_state(NOT_A_RANDOM_STRING)
 
 
 class OIDCMixin:
