@@ -227,10 +227,21 @@ class OIDCProviderForm(forms.ModelForm):
             if metadata.document.get(member)
         }
 
+    #: Fewer random characters than this make state and nonce guessable.
+    MIN_RANDOM_STRING_SIZE = 16
+
     def _default_when_blank(self, name: str) -> int:
         # The columns are NOT NULL: a cleared input means "the default" (A21).
         value = self.cleaned_data.get(name)
-        return self._meta.model._meta.get_field(name).get_default() if value is None else value
+        if value is None:
+            return self._meta.model._meta.get_field(name).get_default()
+        if value < self.MIN_RANDOM_STRING_SIZE:
+            raise ValidationError(
+                _("Use at least %(min)d characters, so that the value cannot be guessed."),
+                code="min_value",
+                params={"min": self.MIN_RANDOM_STRING_SIZE},
+            )
+        return value
 
     def clean_oidc_nonce_size(self) -> int:
         return self._default_when_blank("oidc_nonce_size")

@@ -86,6 +86,16 @@ class TestProviderFormWithoutDiscovery:
         assert not form.is_valid()
         assert list(form.errors) == ["oidc_nonce_size"]
 
+    @pytest.mark.parametrize("field", ["oidc_nonce_size", "oidc_state_size"])
+    @pytest.mark.parametrize("size", ["0", "8", "15"])
+    def test_guessable_sizes_are_refused(self, db, field, size):
+        form = OIDCProviderForm(data=provider_data(**MANUAL_ENDPOINTS, **{field: size}))
+
+        assert not form.is_valid()
+        assert form.errors[field] == [
+            "Use at least 16 characters, so that the value cannot be guessed."
+        ]
+
     def test_new_fields_are_in_the_form(self):
         assert "oidc_op_issuer" in OIDCProviderForm.base_fields
         assert "oidc_use_pkce" in OIDCProviderForm.base_fields
