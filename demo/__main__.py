@@ -28,6 +28,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.op_fixtures import ACCOUNTS as TEST_ACCOUNTS
+from tests.op_fixtures import OpenIDProvider, OPError
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DEMO_DATA_DIR", ROOT / "demo-data"))
 OP_DIR = ROOT / "tests" / "op"
@@ -37,32 +40,11 @@ MIN_NODE_MAJOR = 20  # oidc-provider 9
 
 CLIENT_ID = "demo-admin"
 
-#: The accounts at the identity provider; ``groups`` become Django groups.
+#: The test OP's alice and bob, with their names as passwords; groups become Django groups.
 ACCOUNTS = [
-    {
-        "id": "alice",
-        "password": "alice",
-        "claims": {
-            "email": "alice@example.com",
-            "email_verified": True,
-            "given_name": "Alice",
-            "family_name": "Adams",
-            "name": "Alice Adams",
-            "groups": ["editors", "superuser"],
-        },
-    },
-    {
-        "id": "bob",
-        "password": "bob",
-        "claims": {
-            "email": "bob@example.com",
-            "email_verified": True,
-            "given_name": "Bob",
-            "family_name": "Baker",
-            "name": "Bob Baker",
-            "groups": ["editors"],
-        },
-    },
+    {**account, "password": account["id"]}
+    for account in TEST_ACCOUNTS
+    if account["id"] in ("alice", "bob")
 ]
 
 #: Permissions of the ``editors`` group, so that bob sees something in the admin.
@@ -254,8 +236,6 @@ def op_config(args: argparse.Namespace, client_secret: str) -> dict:
 def start_op(args: argparse.Namespace, client_secret: str):
     import requests
 
-    from tests.op_fixtures import OpenIDProvider, OPError
-
     op = OpenIDProvider(config=op_config(args, client_secret), workdir=DATA_DIR, port=args.op_port)
     print(f"Starting the identity provider on port {args.op_port} ...")
     try:
@@ -331,6 +311,18 @@ def indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
+def account_lines() -> str:
+    lines = []
+    for account in ACCOUNTS:
+        groups = account["claims"].get("groups", [])
+        role = "staff and superuser" if "superuser" in groups else "staff"
+        if "editors" in groups and role == "staff":
+            role += ", may view users and groups"
+        login = f"{account['id']} / {account['password']}"
+        lines.append(f"    {login:<15} groups {', '.join(groups):<20} -> {role}")
+    return "\n".join(lines)
+
+
 def banner(args: argparse.Namespace, op, yaml_path: Path) -> str:
     rule = "-" * 72
     return f"""
@@ -342,8 +334,7 @@ def banner(args: argparse.Namespace, op, yaml_path: Path) -> str:
   Provider:  {op.issuer}   (log: {display(op.log_path)})
 
   Accounts at the provider (username / password):
-    alice / alice   groups editors, superuser  -> staff and superuser
-    bob   / bob     group editors              -> staff, may view users and groups
+{account_lines()}
 
   The admin-oidc client comes from {display(yaml_path)}.
   Log out in the admin ends the session at the provider too.

@@ -14,25 +14,22 @@ from django.test import RequestFactory
 from mozilla_django_oidc_db.backends import OIDCAuthenticationBackend
 from mozilla_django_oidc_db.constants import CONFIG_IDENTIFIER_SESSION_KEY
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
+from mozilla_django_oidc_db.tests.factories import OIDCProviderFactory
 from mozilla_django_oidc_db.views import ID_TOKEN_SESSION_KEY, end_session_url
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
 
-END_SESSION = "https://op.example.com/session/end"
+END_SESSION = "https://op.example.com/protocol/openid-connect/logout"
 
 
 @pytest.fixture
 def admin_client_config():
-    provider = OIDCProvider.objects.create(
-        identifier="op",
-        oidc_op_authorization_endpoint="https://op.example.com/auth",
-        oidc_op_token_endpoint="https://op.example.com/token",
-        oidc_op_user_endpoint="https://op.example.com/me",
-        oidc_op_jwks_endpoint="https://op.example.com/jwks",
-        oidc_op_logout_endpoint=END_SESSION,
+    provider = OIDCProviderFactory(
+        identifier="op", oidc_op_discovery_endpoint="https://op.example.com/"
     )
+    assert provider.oidc_op_logout_endpoint == END_SESSION
     OIDCClient.objects.filter(identifier="admin-oidc").update(
         enabled=True, oidc_provider=provider, oidc_rp_client_id="the-admin-client"
     )
