@@ -293,7 +293,7 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
             else:
                 raise OIDCLoginFailed(
                     "No user matches the claims and OIDC_CREATE_USER is off",
-                    user_message="There is no account for you on this site.",
+                    user_message=_("There is no account for you on this site."),
                 )
         if user is not None and not isinstance(user, self.UserModel):
             raise TypeError("The plugin returned something that is not a user.")
