@@ -40,6 +40,54 @@ DEFAULTS: dict[str, Any] = {
     "OIDCDB_ADMIN_LOGIN_BUTTON": True,
 }
 
+#: What each setting of :data:`DEFAULTS` means, for people configuring a project. The
+#: configuration reference in the docs is generated from these two mappings; the docs
+#: build fails when a setting has no description here.
+DESCRIPTIONS: dict[str, str] = {
+    "OIDCDB_HTTP_TIMEOUT": (
+        "Seconds to wait for any call to an identity provider: discovery, key set, token, "
+        "userinfo, logout and the availability probe. Upstream's OIDC_TIMEOUT takes "
+        "precedence when it is set."
+    ),
+    "OIDCDB_CACHE": (
+        "Alias (a key of CACHES) of the Django cache that holds discovery documents, key "
+        "sets, their refetch slots and the states of completed callbacks (the replay "
+        "guard). Use a cache shared by all processes (Redis, memcached, database) when more "
+        "than one process serves the site."
+    ),
+    "OIDCDB_DISCOVERY_CACHE_TTL": (
+        "Seconds a provider's discovery document is kept in the cache before it is fetched "
+        "again. Saving or deleting the provider forgets it at once."
+    ),
+    "OIDCDB_JWKS_CACHE_TTL": (
+        "Seconds a provider's key set (JWKS) is kept in the cache before it is fetched "
+        "again. A token signed with a key the cached set lacks makes it refetch earlier."
+    ),
+    "OIDCDB_JWKS_MIN_REFETCH_INTERVAL": (
+        "Seconds that must pass between two refetches of the same key set caused by unknown "
+        "keys, counted across all processes sharing the cache; 0 removes the limit."
+    ),
+    "OIDCDB_CLOCK_LEEWAY": (
+        "Seconds of clock difference with the provider tolerated when checking the exp, "
+        "iat and nbf claims."
+    ),
+    "OIDCDB_MAX_TOKEN_AGE": (
+        "ID tokens issued (iat) longer ago than this many seconds are refused; None or 0 "
+        "removes the limit."
+    ),
+    "OIDCDB_SHOW_PROVIDER_ERROR_DESCRIPTION": (
+        "When the provider sends an error to the callback, show its error_description (at "
+        "most 300 characters) to the person instead of a generic message. It is logged "
+        "either way."
+    ),
+    "OIDCDB_ADMIN_LOGIN_BUTTON": (
+        "Show a 'Log in with your organization account' link on the admin login page when "
+        "the admin client is enabled (with the package listed before django.contrib.admin "
+        "in INSTALLED_APPS, or the oidc_admin_login_button template tag in your own "
+        "template)."
+    ),
+}
+
 
 class OIDCDBSettings:
     def __init__(self, defaults: dict[str, Any]):
