@@ -231,6 +231,14 @@ class TestCatalogue:
 # -- what Dutch-speaking users see --------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _restore_the_language():
+    """LocaleMiddleware activates the language of a request for the whole thread and
+    leaves it active: put the previous one back, or later tests run in Dutch."""
+    with translation.override(translation.get_language()):
+        yield
+
+
 @pytest.fixture
 def superuser_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("admin", "admin@example.com", "pw")
