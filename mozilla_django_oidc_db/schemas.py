@@ -4,7 +4,7 @@ _STRING_LIST = {"type": "array", "items": {"type": "string"}}
 
 ADMIN_OPTIONS_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "Options",
+    "title": _("Options"),
     "description": _("OIDC configuration options"),
     "type": "object",
     "additionalProperties": True,

@@ -14,6 +14,7 @@ Update the catalogue from the package directory (``mozilla_django_oidc_db/``)::
 from __future__ import annotations
 
 import gettext
+import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -317,9 +318,12 @@ def test_the_client_change_form_is_dutch(superuser_client, manual_admin_client):
         "(opgeslagen, niet getoond)"
     )
     # the options editor gets the schema's descriptions in Dutch
-    config = page(".field-options [data-django-jsonform]").attr("data-django-jsonform")
-    assert "OIDC-configuratieopties" in config
-    assert "Instellingen voor het beheer van lokale Django-gebruikers" in config
+    editor = json.loads(page(".field-options [data-django-jsonform]").attr("data-django-jsonform"))
+    schema = editor["schema"]
+    assert (schema["title"], schema["description"]) == ("Opties", "OIDC-configuratieopties")
+    assert schema["properties"]["user_settings"]["description"] == (
+        "Instellingen voor het beheer van lokale Django-gebruikers"
+    )
 
 
 def test_the_provider_change_form_is_dutch(superuser_client, manual_provider):
