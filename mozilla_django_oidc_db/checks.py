@@ -142,8 +142,26 @@ def check_issuer_configured(*, app_configs=None, databases=None, **kwargs) -> li
     return messages
 
 
+W004 = Warning(
+    "'settings.OIDC_USE_PKCE' is not read: PKCE is switched on or off per OIDC provider.",
+    hint=(
+        "Remove the setting, and set 'Use PKCE' on each provider (in the admin, or "
+        "'oidc_use_pkce' in the setup-configuration file)."
+    ),
+    id="mozilla_django_oidc_db.W004",
+)
+
+
+def check_pkce_setting(*, app_configs=None, **kwargs) -> list[CheckMessage]:
+    """The global ``OIDC_USE_PKCE`` of mozilla-django-oidc is shadowed by the provider field."""
+    if app_configs is not None and not any(config.name == APP_NAME for config in app_configs):
+        return []
+    return [W004] if hasattr(settings, "OIDC_USE_PKCE") else []
+
+
 def register_checks() -> None:
     """Register the checks; called from ``AppConfig.ready()``."""
     register(check_authenticate_class)
     register(check_callback_class)
+    register(check_pkce_setting)
     register(check_issuer_configured, Tags.database)

@@ -66,7 +66,7 @@ class StringArrayField(models.Field):
     def get_db_prep_value(self, value, connection, prepared=False):
         if value is None:
             return None
-        value = [str(item) for item in value]
+        value = list(value)
         if connection.vendor == "postgresql":
             return value
         return json.dumps(value)

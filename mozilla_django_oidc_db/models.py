@@ -60,7 +60,8 @@ class OIDCProvider(models.Model):
         max_length=1000,
         help_text=_(
             "URL of your OpenID Connect provider JSON Web Key Set endpoint. "
-            "Required if `RS256` is used as signing algorithm."
+            "Needed for public-key signing algorithms (RS*, PS*, ES*, EdDSA) unless a "
+            "sign key is configured; taken from the discovery document when empty."
         ),
         blank=True,
     )
@@ -206,8 +207,8 @@ class OIDCClient(models.Model):
         _("Sign key"),
         max_length=1000,
         help_text=_(
-            "Key the Identity Provider uses to sign ID tokens in the case of an RSA "
-            "sign algorithm. Should be the signing key in PEM or DER format."
+            "Public key the Identity Provider signs ID tokens with, for a public-key "
+            "sign algorithm, in PEM or DER format. When empty, the key set (JWKS) is used."
         ),
         blank=True,
     )

@@ -15,6 +15,15 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request with ``Accept-Language: nl`` leaves Dutch active in the thread: reset it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test item (``item.rep_call``), so a fixture's

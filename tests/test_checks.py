@@ -155,3 +155,23 @@ def test_checks_are_registered_and_do_not_crash_without_settings(settings):
 
     ids = {message.id for message in messages}
     assert {"mozilla_django_oidc_db.E001", "mozilla_django_oidc_db.E002"} <= ids
+
+
+def test_w004_when_the_global_pkce_setting_is_still_there(settings):
+    from mozilla_django_oidc_db.checks import check_pkce_setting
+
+    assert check_pkce_setting(app_configs=None) == []
+
+    settings.OIDC_USE_PKCE = True
+
+    assert check_pkce_setting(app_configs=None) == [
+        Warning(
+            "'settings.OIDC_USE_PKCE' is not read: PKCE is switched on or off per OIDC "
+            "provider.",
+            hint=(
+                "Remove the setting, and set 'Use PKCE' on each provider (in the admin, or "
+                "'oidc_use_pkce' in the setup-configuration file)."
+            ),
+            id="mozilla_django_oidc_db.W004",
+        )
+    ]

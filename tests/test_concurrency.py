@@ -26,15 +26,23 @@ def test_simultaneous_first_logins_create_one_user(monkeypatch):
         oidc_op_user_endpoint="https://op.example/userinfo",
         oidc_op_jwks_endpoint="https://op.example/certs",
     )
-    OIDCClient.objects.filter(identifier="admin-oidc").update(
-        enabled=True,
-        oidc_provider=provider,
-        oidc_rp_client_id="id",
-        oidc_rp_client_secret="secret",
-        options={
-            "user_settings": {"claim_mappings": {"username": ["sub"], "email": ["email"]}},
-            "groups_settings": {"claim_mapping": ["roles"], "sync": True, "make_users_staff": True},
-        },
+    # update_or_create: a transactional test before this one may have flushed the row
+    OIDCClient.objects.update_or_create(
+        identifier="admin-oidc",
+        defaults=dict(
+            enabled=True,
+            oidc_provider=provider,
+            oidc_rp_client_id="id",
+            oidc_rp_client_secret="secret",
+            options={
+                "user_settings": {"claim_mappings": {"username": ["sub"], "email": ["email"]}},
+                "groups_settings": {
+                    "claim_mapping": ["roles"],
+                    "sync": True,
+                    "make_users_staff": True,
+                },
+            },
+        ),
     )
 
     # Both logins find no user, then meet here before either creates one.

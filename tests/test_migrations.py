@@ -228,3 +228,25 @@ def test_history_of_old_releases_runs_unsquashed(restore_schema):
     assert client.options["groups_settings"]["claim_mapping"] == ["roles"]
     assert client.oidc_keycloak_idp_hint == ""
     assert client.oidc_provider.oidc_op_logout_endpoint == ""
+
+
+@pytest.mark.parametrize("global_pkce", [True, False])
+def test_0010_carries_the_global_pkce_setting_over_to_existing_providers(
+    restore_schema, settings, global_pkce
+):
+    before = (APP, "0009_delete_openidconnectconfig")
+    migrate_to(before)
+    historical_models(before).get_model(APP, "OIDCProvider").objects.create(
+        identifier="existing",
+        oidc_op_authorization_endpoint="https://op.example/auth",
+        oidc_op_token_endpoint="https://op.example/token",
+        oidc_op_user_endpoint="https://op.example/userinfo",
+    )
+    settings.OIDC_USE_PKCE = global_pkce
+
+    migrate_to(LEAF)
+
+    from mozilla_django_oidc_db.models import OIDCProvider
+
+    assert OIDCProvider.objects.get(identifier="existing").oidc_use_pkce is global_pkce
+    assert OIDCProvider().oidc_use_pkce is True  # new providers use PKCE

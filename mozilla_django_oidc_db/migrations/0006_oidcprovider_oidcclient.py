@@ -58,7 +58,9 @@ class Migration(migrations.Migration):
                         blank=True,
                         help_text=(
                             "URL of your OpenID Connect provider JSON Web Key Set endpoint. "
-                            "Required if `RS256` is used as signing algorithm."
+                            "Needed for public-key signing algorithms (RS*, PS*, ES*, "
+                            "EdDSA) unless a sign key is configured; taken from the "
+                            "discovery document when empty."
                         ),
                         max_length=1000,
                         verbose_name="JSON Web Key Set endpoint",
@@ -222,9 +224,9 @@ class Migration(migrations.Migration):
                     models.CharField(
                         blank=True,
                         help_text=(
-                            "Key the Identity Provider uses to sign ID tokens in the case of "
-                            "an RSA sign algorithm. Should be the signing key in PEM or DER "
-                            "format."
+                            "Public key the Identity Provider signs ID tokens with, for a "
+                            "public-key sign algorithm, in PEM or DER format. When empty, "
+                            "the key set (JWKS) is used."
                         ),
                         max_length=1000,
                         verbose_name="Sign key",

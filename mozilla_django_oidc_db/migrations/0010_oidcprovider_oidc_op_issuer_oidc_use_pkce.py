@@ -1,7 +1,16 @@
 # New provider settings: the expected issuer of ID tokens, and PKCE. Providers that
-# exist already keep their behaviour (PKCE off); providers created from now on use PKCE.
+# exist already keep their behaviour: PKCE as the project's OIDC_USE_PKCE setting had
+# it (the setting applied to every client before PKCE became a provider field);
+# providers created from now on use PKCE.
 
+from django.conf import settings
 from django.db import migrations, models
+
+
+def keep_pkce_setting(apps, schema_editor):
+    if getattr(settings, "OIDC_USE_PKCE", False):
+        OIDCProvider = apps.get_model("mozilla_django_oidc_db", "OIDCProvider")
+        OIDCProvider.objects.using(schema_editor.connection.alias).update(oidc_use_pkce=True)
 
 
 class Migration(migrations.Migration):
@@ -36,6 +45,8 @@ class Migration(migrations.Migration):
                 verbose_name="Use PKCE",
             ),
         ),
+        # ... unless the project had turned PKCE on for all clients ...
+        migrations.RunPython(keep_pkce_setting, migrations.RunPython.noop),
         # ... and new rows get True (a Python-side default: no SQL)
         migrations.AlterField(
             model_name="oidcprovider",
