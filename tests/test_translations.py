@@ -6,7 +6,7 @@ added to the code without a Dutch translation fails here with the list of msgids
 
 Update the catalogue from the package directory (``mozilla_django_oidc_db/``)::
 
-    ../.venv/bin/django-admin makemessages -l nl --add-location file
+    ../.venv/bin/django-admin makemessages -l nl --add-location file --no-obsolete
     # translate the new (empty or fuzzy) entries of locale/nl/LC_MESSAGES/django.po
     ../.venv/bin/django-admin compilemessages
 """
@@ -38,8 +38,8 @@ MO_FILE = MESSAGES_DIR / "django.mo"
 
 UPDATE_HINT = (
     "update the catalogue: cd mozilla_django_oidc_db && ../.venv/bin/django-admin "
-    "makemessages -l nl --add-location file, translate, then ../.venv/bin/django-admin "
-    "compilemessages"
+    "makemessages -l nl --add-location file --no-obsolete, translate, then "
+    "../.venv/bin/django-admin compilemessages"
 )
 
 CLIENT_CHANGE = "admin:mozilla_django_oidc_db_oidcclient_change"
