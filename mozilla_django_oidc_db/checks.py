@@ -36,8 +36,7 @@ W001 = Warning(
     id="mozilla_django_oidc_db.W001",
 )
 E002 = Error(
-    "The setting 'settings.OIDC_CALLBACK_CLASS' must be an importable dotted path "
-    "to a view class.",
+    "The setting 'settings.OIDC_CALLBACK_CLASS' must be an importable dotted path to a view class.",
     hint=CALLBACK_HINT,
     id="mozilla_django_oidc_db.E002",
 )

@@ -154,8 +154,7 @@ def get_setting_from_config(config: OIDCClient, attr: str, *args) -> Any:
             return getattr(provider, source.field)
         if attr.upper() == "OIDC_OP_AUTH_ENDPOINT" or not attr.upper().startswith("OIDC_OP_"):
             raise ImproperlyConfigured(
-                f"OIDC client '{config.identifier}' has no provider, so {attr} cannot "
-                "be resolved."
+                f"OIDC client '{config.identifier}' has no provider, so {attr} cannot be resolved."
             )
         # provider-less client: endpoint names fall back to Django settings, as they
         # always did

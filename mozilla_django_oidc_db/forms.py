@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
 from django_jsonform.forms.fields import JSONFormField
 from django_jsonform.utils import join_coords
 

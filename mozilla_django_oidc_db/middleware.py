@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.parse import parse_qs, urlsplit
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.core.exceptions import ImproperlyConfigured
@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 # The client of the request being processed. A middleware instance serves every
 # thread of the process, so per-request state lives here, not on the instance.
-_current_config: ContextVar[OIDCClient | None] = ContextVar("oidcdb_middleware_config", default=None)
+_current_config: ContextVar[OIDCClient | None] = ContextVar(
+    "oidcdb_middleware_config", default=None
+)
 _current_request: ContextVar[HttpRequest | None] = ContextVar(
     "oidcdb_middleware_request", default=None
 )
@@ -47,9 +49,7 @@ class SessionRefresh(upstream_middleware.SessionRefresh):
     OIDC_OP_AUTHORIZATION_ENDPOINT = dynamic_setting[str]()
     OIDC_RP_CLIENT_ID = dynamic_setting[str]()
     OIDC_STATE_SIZE = dynamic_setting[int](default=32)
-    OIDC_AUTHENTICATION_CALLBACK_URL = dynamic_setting[str](
-        default="oidc_authentication_callback"
-    )
+    OIDC_AUTHENTICATION_CALLBACK_URL = dynamic_setting[str](default="oidc_authentication_callback")
     OIDC_RP_SCOPES = dynamic_setting[str](default="openid email")
     OIDC_USE_NONCE = dynamic_setting[bool](default=True)
     OIDC_NONCE_SIZE = dynamic_setting[int](default=32)

@@ -98,9 +98,7 @@ class OIDCProvider(models.Model):
     )
     oidc_use_nonce = models.BooleanField(
         _("Use nonce"),
-        help_text=_(
-            "Controls whether the client uses nonce verification (recommended)."
-        ),
+        help_text=_("Controls whether the client uses nonce verification (recommended)."),
         default=True,
         blank=True,
     )
@@ -117,9 +115,7 @@ class OIDCProvider(models.Model):
         _("Use PKCE"),
         default=True,
         blank=True,
-        help_text=_(
-            "Protect the authorization code with PKCE (S256), as RFC 9700 recommends."
-        ),
+        help_text=_("Protect the authorization code with PKCE (S256), as RFC 9700 recommends."),
     )
     oidc_nonce_size = models.PositiveIntegerField(
         _("Nonce size"),
@@ -148,9 +144,7 @@ class OIDCClientManager(models.Manager["OIDCClient"]):
         try:
             return self.select_related("oidc_provider").get(identifier=identifier)
         except (self.model.DoesNotExist, self.model.MultipleObjectsReturned) as exc:
-            raise BadRequest(
-                "The referenced OIDC configuration could not be looked up."
-            ) from exc
+            raise BadRequest("The referenced OIDC configuration could not be looked up.") from exc
 
 
 class OIDCClient(models.Model):
@@ -227,16 +221,14 @@ class OIDCClient(models.Model):
         max_length=100,
         default=UserInformationClaimsSources.userinfo_endpoint,
         help_text=_(
-            "Indicates the source from which the user information claims should be "
-            "extracted."
+            "Indicates the source from which the user information claims should be extracted."
         ),
     )
     check_op_availability = models.BooleanField(
         _("check OIDC Provider availability"),
         default=False,
         help_text=_(
-            "Check the availability of the OIDC Provider before redirecting the user "
-            "to it."
+            "Check the availability of the OIDC Provider before redirecting the user to it."
         ),
     )
     options = JSONField(

@@ -20,7 +20,8 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .claims import MISSING, lookup_claim
 from .config import get_setting_from_config, resolve_client
@@ -95,9 +96,7 @@ class AnonymousUserOIDCPlugin(BaseOIDCPlugin):
     def get_or_create_user(
         self, access_token: str, id_token: str, payload: JSONObject, request: HttpRequest
     ) -> AnonymousUser | None:
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement get_or_create_user()."
-        )
+        raise NotImplementedError(f"{type(self).__name__} must implement get_or_create_user().")
 
 
 class AbstractUserOIDCPlugin(BaseOIDCPlugin):
@@ -110,9 +109,7 @@ class AbstractUserOIDCPlugin(BaseOIDCPlugin):
         raise NotImplementedError(f"{type(self).__name__} must implement update_user().")
 
     def filter_users_by_claims(self, claims: JSONObject) -> QuerySet[AbstractUser]:
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement filter_users_by_claims()."
-        )
+        raise NotImplementedError(f"{type(self).__name__} must implement filter_users_by_claims().")
 
     def verify_claims(self, claims: JSONObject) -> bool:
         raise NotImplementedError(f"{type(self).__name__} must implement verify_claims().")

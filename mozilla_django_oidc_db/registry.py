@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, ItemsView
+from collections.abc import Callable, ItemsView, Iterator
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from .constants import UNIQUE_PLUGIN_ID_MAX_LENGTH

@@ -21,12 +21,12 @@ EndpointFieldNames: TypeAlias = Literal[
     "oidc_op_logout_endpoint",
 ]
 
-JSONPrimitive: TypeAlias = Union[str, int, float, bool, None]
+JSONPrimitive: TypeAlias = str | int | float | bool | None
 JSONValue: TypeAlias = Union[JSONPrimitive, list["JSONValue"], "JSONObject"]
 JSONObject: TypeAlias = MutableMapping[str, JSONValue]
 
 ClaimPath: TypeAlias = Sequence[str]
-GetParams: TypeAlias = Mapping[str, Union[str, bytes]]
+GetParams: TypeAlias = Mapping[str, str | bytes]
 
 
 class DjangoView(Protocol):

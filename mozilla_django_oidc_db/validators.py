@@ -22,6 +22,7 @@ from typing import Any, TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
 from jsonschema import Draft202012Validator
 from jsonschema.validators import validator_for
 

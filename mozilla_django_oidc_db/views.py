@@ -217,7 +217,9 @@ class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackVi
             return super().get(request)
         except HANDLED_CALLBACK_ERRORS as exc:
             reason, user_message = _describe(exc)
-            logger.warning("OIDC login failed: %s", reason, exc_info=not isinstance(exc, OIDCLoginFailed))
+            logger.warning(
+                "OIDC login failed: %s", reason, exc_info=not isinstance(exc, OIDCLoginFailed)
+            )
             note_login_failure(request, reason, user_message)
             return self.login_failure()
 

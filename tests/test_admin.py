@@ -3,10 +3,11 @@
 import copy
 import json
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+
+import pytest
 from pyquery import PyQuery
 
 from mozilla_django_oidc_db._protocol import discovery, jwks

@@ -2,9 +2,10 @@
 
 import logging
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+
+import pytest
 
 from mozilla_django_oidc_db.config import client_scope
 from mozilla_django_oidc_db.exceptions import MissingIdentifierClaim, OIDCLoginFailed

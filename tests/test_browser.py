@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from django.contrib.auth import get_user_model
+
+import pytest
 
 from .op_fixtures import ADMIN_CLIENT_ID
 

@@ -3,9 +3,10 @@
 import sys
 import types
 
-import pytest
 from django.apps import apps
 from django.core.checks import Error, Warning, run_checks
+
+import pytest
 
 from mozilla_django_oidc_db.checks import check_authenticate_class, check_callback_class
 
@@ -166,8 +167,7 @@ def test_w004_when_the_global_pkce_setting_is_still_there(settings):
 
     assert check_pkce_setting(app_configs=None) == [
         Warning(
-            "'settings.OIDC_USE_PKCE' is not read: PKCE is switched on or off per OIDC "
-            "provider.",
+            "'settings.OIDC_USE_PKCE' is not read: PKCE is switched on or off per OIDC provider.",
             hint=(
                 "Remove the setting, and set 'Use PKCE' on each provider (in the admin, or "
                 "'oidc_use_pkce' in the setup-configuration file)."

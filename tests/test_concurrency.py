@@ -2,10 +2,11 @@
 
 import threading
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.test import RequestFactory
+
+import pytest
 
 from mozilla_django_oidc_db.backends import OIDCAuthenticationBackend
 from mozilla_django_oidc_db.config import client_scope

@@ -2,8 +2,9 @@
 
 import threading
 
-import pytest
 from django.core.exceptions import ImproperlyConfigured
+
+import pytest
 
 from mozilla_django_oidc_db.config import (
     SETTING_SOURCES,
@@ -150,8 +151,8 @@ def test_dynamic_setting_resolves_on_every_access():
     assert holder.PLAIN == "value of PLAIN"
     assert holder.PLAIN == "value of PLAIN"
     assert holder.WITH_DEFAULT == "value of WITH_DEFAULT"
-    holder.NONE_DEFAULT
-    holder.FALSY_DEFAULT
+    assert holder.NONE_DEFAULT == "value of NONE_DEFAULT"
+    assert holder.FALSY_DEFAULT == "value of FALSY_DEFAULT"
 
     assert holder.calls == [
         ("PLAIN", ()),

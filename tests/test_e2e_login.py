@@ -10,9 +10,10 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
+from django.contrib.auth import get_user_model
+
 import pytest
 import requests
-from django.contrib.auth import get_user_model
 
 from .op_fixtures import ADMIN_CLIENT_ID, CITIZEN_CLIENT_ID
 

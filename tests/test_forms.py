@@ -3,9 +3,10 @@
 import copy
 import json
 
+from django.core.exceptions import ValidationError
+
 import pytest
 import requests
-from django.core.exceptions import ValidationError
 
 from mozilla_django_oidc_db.forms import OIDCClientForm, OIDCProviderForm
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider

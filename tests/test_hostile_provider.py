@@ -15,15 +15,15 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-import requests
 from django.contrib.auth import get_user_model
 from django.core.checks import Warning, run_checks
 from django.test import Client
 
+import pytest
+import requests
+
 from mozilla_django_oidc_db.backends import OIDCAuthenticationBackend
 from mozilla_django_oidc_db.checks import ISSUER_HINT
-from mozilla_django_oidc_db.exceptions import OIDCProviderOutage
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
 from mozilla_django_oidc_db.utils import do_op_logout
 

@@ -3,12 +3,13 @@
 import base64
 import datetime
 
+from django.core.cache import caches
+
 import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
-from django.core.cache import caches
 
 from mozilla_django_oidc_db._protocol import cache, jwks
 from mozilla_django_oidc_db._protocol.jwks import (

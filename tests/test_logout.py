@@ -5,11 +5,12 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import django
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.contrib.sessions.backends.signed_cookies import SessionStore as CookieStore
 from django.test import RequestFactory
+
+import pytest
 
 from mozilla_django_oidc_db.backends import OIDCAuthenticationBackend
 from mozilla_django_oidc_db.constants import CONFIG_IDENTIFIER_SESSION_KEY

@@ -6,7 +6,6 @@ it back at the latest migration when they end, whatever happens.
 
 from io import StringIO
 
-import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -14,6 +13,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
+
+import pytest
 
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
 

@@ -19,10 +19,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
-import requests
 from django.contrib.auth import get_user_model
 from django.db import connection
+
+import pytest
+import requests
 
 from tests.op_fixtures import ADMIN_CLIENT_ID, default_clients
 
@@ -77,7 +78,7 @@ def app_processes(live_server, tmp_path):
             )
             stack.callback(_stop, process)
             urls.append(f"http://127.0.0.1:{port}")
-        for url, name in zip(urls, "ab"):
+        for url, name in zip(urls, "ab", strict=True):
             _wait_until_up(url, tmp_path / f"app-{name}.log")
         yield urls
 
@@ -115,8 +116,12 @@ def test_login_started_on_one_process_ends_on_another(op, admin_oidc_client, app
     host_a = urlsplit(app_a).netloc
 
     with requests.Session() as browser:
-        response = browser.get(f"{app_a}/oidc/authenticate/", params={"next": "/admin/"},
-                               allow_redirects=False, timeout=10)
+        response = browser.get(
+            f"{app_a}/oidc/authenticate/",
+            params={"next": "/admin/"},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert response.status_code == 302
         assert f"client_id={ADMIN_CLIENT_ID}" in response.headers["Location"]
 
@@ -124,8 +129,9 @@ def test_login_started_on_one_process_ends_on_another(op, admin_oidc_client, app
         assert callback.startswith(f"{app_a}/oidc/callback/")
 
         # the load balancer sends the callback to process B
-        response = browser.get(_on(callback, app_b), headers={"Host": host_a},
-                               allow_redirects=False, timeout=30)
+        response = browser.get(
+            _on(callback, app_b), headers={"Host": host_a}, allow_redirects=False, timeout=30
+        )
         assert response.status_code == 302, response.text
         assert response.headers["Location"] == "/admin/"
 
@@ -135,8 +141,7 @@ def test_login_started_on_one_process_ends_on_another(op, admin_oidc_client, app
         assert "Site administration" in response.text and "Alice" in response.text
 
         # the same callback replayed on process A is refused (the used state is in Redis)
-        replay = requests.get(callback, allow_redirects=False, timeout=30,
-                              cookies=browser.cookies)
+        replay = requests.get(callback, allow_redirects=False, timeout=30, cookies=browser.cookies)
         assert replay.status_code in (302, 400)
         assert replay.headers.get("Location", "") != "/admin/"
 

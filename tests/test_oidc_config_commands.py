@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
-import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
+import pytest
+import yaml
 from django_setup_configuration.test_utils import build_step_config_from_sources
 
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider

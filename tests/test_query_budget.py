@@ -7,11 +7,12 @@ that read the package's tables.
 import time
 from urllib.parse import parse_qs, urlsplit
 
-import jwt
-import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+import jwt
+import pytest
 
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
 
@@ -68,6 +69,26 @@ def mint_id_token(nonce: str) -> str:
     return jwt.encode(claims, SECRET, algorithm="HS256")
 
 
+def answer_at_the_op(requests_mock, nonce: str, **userinfo) -> None:
+    """The OP's token and userinfo endpoints, answering for ``budget-user``."""
+    requests_mock.post(
+        f"{ISSUER}/token",
+        json={"id_token": mint_id_token(nonce), "access_token": "at", "token_type": "Bearer"},
+    )
+    requests_mock.get(f"{ISSUER}/userinfo", json={"sub": "budget-user", **userinfo})
+
+
+def log_in_with_expired_token(client, requests_mock) -> dict[str, str]:
+    """Log in; return the parameters of the authorization request."""
+    params = start_login(client)
+    answer_at_the_op(requests_mock, params["nonce"], email="b@example.com")
+    client.get("/oidc/callback/", {"code": "c0de", "state": params["state"]})
+    session = client.session
+    session["oidc_id_token_expiration"] = time.time() - 1
+    session.save()
+    return params
+
+
 @pytest.mark.django_db
 def test_login_start_resolves_the_client_once(client, admin_client_config):
     with CaptureQueriesContext(connection) as context:
@@ -80,14 +101,7 @@ def test_login_start_resolves_the_client_once(client, admin_client_config):
 @pytest.mark.django_db
 def test_callback_resolves_the_client_once(client, admin_client_config, requests_mock):
     params = start_login(client)
-    requests_mock.post(
-        f"{ISSUER}/token",
-        json={"id_token": mint_id_token(params["nonce"]), "access_token": "at", "token_type": "Bearer"},
-    )
-    requests_mock.get(
-        f"{ISSUER}/userinfo",
-        json={"sub": "budget-user", "email": "budget@example.com", "roles": ["a", "b"]},
-    )
+    answer_at_the_op(requests_mock, params["nonce"], email="budget@example.com", roles=["a", "b"])
 
     with CaptureQueriesContext(connection) as context:
         response = client.get("/oidc/callback/", {"code": "c0de", "state": params["state"]})
@@ -102,11 +116,7 @@ def test_callback_resolves_the_client_once(client, admin_client_config, requests
 @pytest.mark.django_db
 def test_fresh_session_costs_no_query_of_the_package(client, admin_client_config, requests_mock):
     params = start_login(client)
-    requests_mock.post(
-        f"{ISSUER}/token",
-        json={"id_token": mint_id_token(params["nonce"]), "access_token": "at", "token_type": "Bearer"},
-    )
-    requests_mock.get(f"{ISSUER}/userinfo", json={"sub": "budget-user", "email": "b@example.com"})
+    answer_at_the_op(requests_mock, params["nonce"], email="b@example.com")
     client.get("/oidc/callback/", {"code": "c0de", "state": params["state"]})
 
     with CaptureQueriesContext(connection) as context:
@@ -120,16 +130,7 @@ def test_fresh_session_costs_no_query_of_the_package(client, admin_client_config
 def test_expired_session_refresh_resolves_the_client_once(
     client, admin_client_config, requests_mock
 ):
-    params = start_login(client)
-    requests_mock.post(
-        f"{ISSUER}/token",
-        json={"id_token": mint_id_token(params["nonce"]), "access_token": "at", "token_type": "Bearer"},
-    )
-    requests_mock.get(f"{ISSUER}/userinfo", json={"sub": "budget-user", "email": "b@example.com"})
-    client.get("/oidc/callback/", {"code": "c0de", "state": params["state"]})
-    session = client.session
-    session["oidc_id_token_expiration"] = time.time() - 1
-    session.save()
+    log_in_with_expired_token(client, requests_mock)
 
     with CaptureQueriesContext(connection) as context:
         response = client.get("/admin/")
@@ -145,17 +146,8 @@ def test_session_refresh_marks_its_state_and_keeps_client_parameters(
     client, admin_client_config, requests_mock
 ):
     OIDCClient.objects.filter(identifier="admin-oidc").update(oidc_keycloak_idp_hint="corp-idp")
-    params = start_login(client)
+    params = log_in_with_expired_token(client, requests_mock)
     assert params["kc_idp_hint"] == "corp-idp"
-    requests_mock.post(
-        f"{ISSUER}/token",
-        json={"id_token": mint_id_token(params["nonce"]), "access_token": "at", "token_type": "Bearer"},
-    )
-    requests_mock.get(f"{ISSUER}/userinfo", json={"sub": "budget-user", "email": "b@example.com"})
-    client.get("/oidc/callback/", {"code": "c0de", "state": params["state"]})
-    session = client.session
-    session["oidc_id_token_expiration"] = time.time() - 1
-    session.save()
 
     response = client.get("/admin/", headers={"x-requested-with": "XMLHttpRequest"})
 

@@ -6,11 +6,12 @@ import io
 import warnings
 from pathlib import Path
 
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
 import pytest
 import requests
 import yaml
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django_setup_configuration.exceptions import ConfigurationRunFailed, PrerequisiteFailed
 from django_setup_configuration.runner import SetupConfigurationRunner
 from django_setup_configuration.test_utils import (

@@ -6,10 +6,11 @@ import importlib
 import sys
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-import requests
 from django.contrib.auth import get_user_model
 from django.test import TestCase
+
+import pytest
+import requests
 
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
 from mozilla_django_oidc_db.tests.factories import (

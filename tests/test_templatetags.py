@@ -2,9 +2,10 @@
 
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from django.template import Context, Template
 from django.urls import reverse
+
+import pytest
 from pyquery import PyQuery
 
 from mozilla_django_oidc_db.models import OIDCClient

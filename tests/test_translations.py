@@ -20,10 +20,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
+
+import pytest
 from pyquery import PyQuery
 
 import mozilla_django_oidc_db

@@ -35,6 +35,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
+
 from django_setup_configuration.fields import DjangoModelRef
 from django_setup_configuration.models import ConfigurationModel
 from pydantic import AnyUrl, Discriminator, Field, Tag, field_validator, model_validator
