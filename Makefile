@@ -40,8 +40,8 @@ demo: install
 	$(BIN)/python -m demo $(DEMO_ARGS)
 
 lint: install
-	$(BIN)/ruff check mozilla_django_oidc_db tests testapp demo
-	$(BIN)/ruff format --check mozilla_django_oidc_db tests testapp demo
+	$(BIN)/ruff check mozilla_django_oidc_db tests testapp demo benchmarks
+	$(BIN)/ruff format --check mozilla_django_oidc_db tests testapp demo benchmarks
 
 docs: install
 	$(BIN)/sphinx-build -W -b html docs docs/_build/html
