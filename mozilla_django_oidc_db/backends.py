@@ -30,11 +30,12 @@ from .exceptions import (
     ProviderError,
     TokenValidationError,
 )
+from .failures import note_login_failure
 from .models import UserInformationClaimsSources
 from .plugins import AbstractUserOIDCPlugin, AnonymousUserOIDCPlugin, BaseOIDCPlugin
 from .registry import register as registry
 from .typing import JSONObject
-from .views import ID_TOKEN_SESSION_KEY, note_login_failure
+from .views import ID_TOKEN_SESSION_KEY
 
 logger = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from django.conf import settings
 from django.contrib import admin, auth, messages
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import (
@@ -18,10 +19,7 @@ from django.core.exceptions import (
     DisallowedRedirect,
     ImproperlyConfigured,
     PermissionDenied,
-    SuspiciousOperation,
-    ValidationError,
 )
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render, resolve_url
@@ -33,7 +31,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.generic import TemplateView, View
 
-import jwt
 import mozilla_django_oidc.views as upstream_views
 import requests
 
@@ -41,9 +38,22 @@ from ._protocol.discovery import expected_issuer
 from ._protocol.http import provider_session
 from ._protocol.state import claim_state
 from .app_settings import oidcdb_settings
-from .config import client_scope, dynamic_setting, lookup_config, store_config
+from .config import (
+    client_scope,
+    dynamic_setting,
+    get_setting_from_config,
+    lookup_config,
+    store_config,
+)
 from .constants import OIDC_ADMIN_CONFIG_IDENTIFIER
 from .exceptions import OIDCLoginFailed, OIDCProviderOutage
+from .failures import (
+    HANDLED_CALLBACK_ERRORS,
+    describe,
+    failure_of,
+    get_exception_message,
+    note_login_failure,
+)
 from .registry import register as registry
 from .typing import GetParams
 
@@ -57,73 +67,6 @@ ID_TOKEN_SESSION_KEY = "oidc_id_token"
 #: Authorization request parameters that protect the flow: extra parameters from
 #: settings or plugins may not replace them.
 PROTECTED_AUTH_PARAMS = frozenset({"state", "nonce", "code_challenge", "code_challenge_method"})
-
-GENERIC_FAILURE_MESSAGE = _("The login could not be completed. Please try again.")
-
-
-def get_exception_message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return exc.messages[0]
-    if exc.args:
-        return str(exc.args[0])
-    return type(exc).__name__
-
-
-# -- recording why a login failed ------------------------------------------------------
-
-
-def note_login_failure(request: HttpRequest, reason: str, user_message=None) -> None:
-    """Remember why this request's login failed, for the log and for the person."""
-    request._oidcdb_failure = (reason, user_message or GENERIC_FAILURE_MESSAGE)
-
-
-def _failure_of(request: HttpRequest) -> tuple[str, Any]:
-    return getattr(request, "_oidcdb_failure", None) or (
-        "login refused",
-        GENERIC_FAILURE_MESSAGE,
-    )
-
-
-def _describe(exc: BaseException) -> tuple[str, Any]:
-    """(reason for the log, message for the person) for an exception of a login."""
-    if isinstance(exc, OIDCLoginFailed):
-        return get_exception_message(exc), exc.user_message
-    if isinstance(exc, requests.Timeout):
-        return "the identity provider did not answer in time", _(
-            "The identity provider did not answer in time. Please try again later."
-        )
-    if isinstance(exc, requests.RequestException):
-        return f"call to the identity provider failed ({type(exc).__name__})", _(
-            "The identity provider could not be reached or returned an error."
-        )
-    if isinstance(exc, (jwt.PyJWTError, SuspiciousOperation)):
-        return f"token rejected: {get_exception_message(exc)}", _(
-            "The identity provider's answer could not be verified."
-        )
-    if isinstance(exc, ImproperlyConfigured):
-        return f"configuration error: {exc}", _(
-            "Login with this identity provider is not configured correctly."
-        )
-    if isinstance(exc, (DatabaseError, ValidationError)):
-        # the database text may hold other people's data: log it, never show it
-        return f"{type(exc).__name__}: {get_exception_message(exc)}", _(
-            "Your account could not be saved. Please contact your administrator."
-        )
-    return f"{type(exc).__name__}: {get_exception_message(exc)}", GENERIC_FAILURE_MESSAGE
-
-
-#: Exceptions a callback turns into a failure page (anything else is a bug: a 500).
-HANDLED_CALLBACK_ERRORS = (
-    SuspiciousOperation,
-    requests.RequestException,
-    jwt.PyJWTError,
-    ImproperlyConfigured,
-    DatabaseError,
-    ValidationError,
-    ValueError,
-    KeyError,
-    TypeError,
-)
 
 
 # -- callback --------------------------------------------------------------------------
@@ -184,8 +127,6 @@ class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackVi
             self._config = lookup_config(self.request)
         plugin = registry.get(self._config.identifier)
         if plugin is None:
-            from .config import get_setting_from_config
-
             return get_setting_from_config(self._config, attr, *args)
         return plugin.get_setting(attr, *args)
 
@@ -216,7 +157,7 @@ class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackVi
         try:
             return super().get(request)
         except HANDLED_CALLBACK_ERRORS as exc:
-            reason, user_message = _describe(exc)
+            reason, user_message = describe(exc)
             logger.warning(
                 "OIDC login failed: %s", reason, exc_info=not isinstance(exc, OIDCLoginFailed)
             )
@@ -224,7 +165,7 @@ class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackVi
             return self.login_failure()
 
     def login_failure(self):
-        reason, user_message = _failure_of(self.request)
+        reason, user_message = failure_of(self.request)
         # failures upstream decides on (e.g. an inactive user) were not noted yet: note
         # them, or AdminCallbackView.get drops the message it is about to show
         note_login_failure(self.request, reason, user_message)
@@ -383,7 +324,7 @@ class OIDCAuthenticationRequestInitView(upstream_views.OIDCAuthenticationRequest
     def _validate_return_url(request: HttpRequest, return_url: str) -> None:
         if not return_url:
             raise ValueError("You must pass a return URL")
-        allowed_hosts = {request.get_host(), *getattr_settings("OIDC_REDIRECT_ALLOWED_HOSTS", [])}
+        allowed_hosts = {request.get_host(), *getattr(settings, "OIDC_REDIRECT_ALLOWED_HOSTS", [])}
         if not url_has_allowed_host_and_scheme(
             url=return_url,
             allowed_hosts=allowed_hosts,
@@ -410,12 +351,6 @@ class OIDCAuthenticationRequestInitView(upstream_views.OIDCAuthenticationRequest
             logger.warning("Extra authorization parameter '%s' ignored: it is protected.", name)
             del extra[name]
         return extra
-
-
-def getattr_settings(name: str, default: Any) -> Any:
-    from django.conf import settings
-
-    return getattr(settings, name, default)
 
 
 class OIDCAuthenticationRequestView(OIDCAuthenticationRequestInitView):
@@ -482,7 +417,7 @@ class AdminLogoutView(View):
     admin_site = admin.site
 
     def get_post_logout_redirect_uri(self) -> str:
-        url = getattr_settings("LOGOUT_REDIRECT_URL", None) or f"{self.admin_site.name}:index"
+        url = getattr(settings, "LOGOUT_REDIRECT_URL", None) or f"{self.admin_site.name}:index"
         return self.request.build_absolute_uri(resolve_url(url))
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
