@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -34,8 +35,15 @@ from .failures import note_login_failure
 from .models import UserInformationClaimsSources
 from .plugins import AbstractUserOIDCPlugin, AnonymousUserOIDCPlugin, BaseOIDCPlugin
 from .registry import register as registry
+from .session import (
+    ACCESS_TOKEN_SESSION_KEY,
+    ID_TOKEN_SESSION_KEY,
+    ISSUER_SESSION_KEY,
+    PROVIDER_SESSION_ID_SESSION_KEY,
+    SUBJECT_SESSION_KEY,
+    queue_session_writes,
+)
 from .typing import JSONObject
-from .views import ID_TOKEN_SESSION_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -103,14 +111,21 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
         user = super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
         if user:
             user._oidcdb_config_identifier = self.config.identifier
+            claims = getattr(self, "_id_token_claims", None) or {}
+            queue_session_writes(
+                request,
+                {
+                    SUBJECT_SESSION_KEY: claims.get("sub"),
+                    PROVIDER_SESSION_ID_SESSION_KEY: claims.get("sid"),
+                    ISSUER_SESSION_KEY: claims.get("iss"),
+                },
+            )
         return user
 
     def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
         auth = None
         if self.get_settings("OIDC_TOKEN_USE_BASIC_AUTH", False):
             # RFC 6749 section 2.3.1: the credentials are form-urlencoded first
-            from urllib.parse import quote_plus
-
             auth = HTTPBasicAuth(
                 quote_plus(payload["client_id"]), quote_plus(payload.pop("client_secret"))
             )
@@ -151,13 +166,15 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
         set or discovery document cannot be had) with a reason safe to log.
         """
         expected, key = self._expectations_and_key(token)
-        return id_token_rules.validate_id_token(
+        claims = id_token_rules.validate_id_token(
             token,
             key,
             expected,
             nonce=kwargs.get("nonce"),
             access_token=kwargs.get("access_token", self._access_token_for(token)),
         )
+        self._id_token_claims = claims
+        return claims
 
     def retrieve_matching_jwk(self, token: str) -> Any:
         """The provider's published key that signed ``token``, from the shared key set cache."""
@@ -330,15 +347,21 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
     def store_tokens(self, access_token: str, id_token: str) -> None:
         """Keep the tokens the settings ask for, and the ID token for logout when useful.
 
+        Nothing is written yet: the callback view writes them to the session once the
+        login has succeeded (see :mod:`~mozilla_django_oidc_db.session`).
+
         RP-initiated logout (``views.AdminLogoutView``) sends the ID token back to the
         provider as ``id_token_hint``. It is kept, whatever ``OIDC_STORE_ID_TOKEN`` says,
         for clients that log a Django user in at a provider with an end-session
         endpoint, as long as the session is stored server-side: never in a
         ``signed_cookies`` session, where it would travel in a readable cookie.
         """
-        super().store_tokens(access_token, id_token)
-        if self._keeps_id_token_for_logout():
-            self.request.session[ID_TOKEN_SESSION_KEY] = id_token
+        values = {}
+        if self.get_settings("OIDC_STORE_ACCESS_TOKEN", False):
+            values[ACCESS_TOKEN_SESSION_KEY] = access_token
+        if self.get_settings("OIDC_STORE_ID_TOKEN", False) or self._keeps_id_token_for_logout():
+            values[ID_TOKEN_SESSION_KEY] = id_token
+        queue_session_writes(self.request, values)
 
     def _keeps_id_token_for_logout(self) -> bool:
         provider = self.config.oidc_provider

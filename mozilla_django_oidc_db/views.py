@@ -55,14 +55,13 @@ from .failures import (
     note_login_failure,
 )
 from .registry import register as registry
+from .session import ID_TOKEN_SESSION_KEY, apply_session_writes
 from .typing import GetParams
 
 logger = logging.getLogger(__name__)
 
 _OIDC_ERROR_SESSION_KEY = "oidc-error"
 _RETURN_URL_SESSION_KEY = "oidc-db_redirect_next"
-#: upstream's session key for the ID token, sent back to the provider at logout
-ID_TOKEN_SESSION_KEY = "oidc_id_token"
 
 #: Authorization request parameters that protect the flow: extra parameters from
 #: settings or plugins may not replace them.
@@ -164,6 +163,12 @@ class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackVi
             note_login_failure(request, reason, user_message)
             return self.login_failure()
 
+    def login_success(self):
+        response = super().login_success()
+        # after auth.login, which may have flushed the session
+        apply_session_writes(self.request)
+        return response
+
     def login_failure(self):
         reason, user_message = failure_of(self.request)
         # failures upstream decides on (e.g. an inactive user) were not noted yet: note
@@ -206,6 +211,7 @@ class AnonymousUserCallbackView(OIDCAuthenticationCallbackView):
     def login_failure(self):
         user = getattr(self, "user", None)
         if isinstance(user, AnonymousUser) and not hasattr(self.request, "_oidcdb_failure"):
+            apply_session_writes(self.request)
             return HttpResponseRedirect(self.success_url)
         return super().login_failure()
 

@@ -15,8 +15,9 @@ import pytest
 from mozilla_django_oidc_db.backends import OIDCAuthenticationBackend
 from mozilla_django_oidc_db.constants import CONFIG_IDENTIFIER_SESSION_KEY
 from mozilla_django_oidc_db.models import OIDCClient, OIDCProvider
+from mozilla_django_oidc_db.session import ID_TOKEN_SESSION_KEY, apply_session_writes
 from mozilla_django_oidc_db.tests.factories import OIDCProviderFactory
-from mozilla_django_oidc_db.views import ID_TOKEN_SESSION_KEY, end_session_url
+from mozilla_django_oidc_db.views import end_session_url
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,7 @@ def stored_after_login(identifier: str, session) -> dict:
     backend.request = request
     backend.config = OIDCClient.objects.resolve(identifier)
     backend.store_tokens("the-access-token", "the.id.token")
+    apply_session_writes(request)  # what the callback view does once the login succeeded
     return dict(session.items())
 
 
