@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeAlias
+from urllib.parse import urlsplit
 
 import django
 from django import forms
@@ -167,6 +168,14 @@ class ProviderURLField(forms.URLField):
         if django.VERSION >= (5, 0):
             kwargs.setdefault("assume_scheme", "https")
         super().__init__(**kwargs)
+
+    def to_python(self, value):
+        url = super().to_python(value)
+        # Django 4.2 has no assume_scheme and always adds http:// to a URL without one
+        if django.VERSION < (5, 0) and url.startswith("http://"):
+            if not urlsplit(str(value).strip()).scheme:
+                url = "https://" + url.removeprefix("http://")
+        return url
 
 
 class OIDCProviderForm(forms.ModelForm):

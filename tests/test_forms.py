@@ -101,6 +101,20 @@ class TestProviderFormWithoutDiscovery:
         assert "oidc_op_issuer" in OIDCProviderForm.base_fields
         assert "oidc_use_pkce" in OIDCProviderForm.base_fields
 
+    def test_endpoint_without_scheme_means_https(self, db, requests_mock):
+        # Django 5+ through assume_scheme, Django 4.2 (which adds http://) by the field
+        form = OIDCProviderForm(
+            data=provider_data(
+                **{**MANUAL_ENDPOINTS, "oidc_op_token_endpoint": " manual.example.com/token"},
+                oidc_op_logout_endpoint="http://manual.example.com/logout",
+            )
+        )
+
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["oidc_op_token_endpoint"] == "https://manual.example.com/token"
+        # a scheme that was typed is kept
+        assert form.cleaned_data["oidc_op_logout_endpoint"] == "http://manual.example.com/logout"
+
 
 class TestProviderFormWithDiscovery:
     def test_endpoints_and_issuer_come_from_the_document(self, db, requests_mock):
