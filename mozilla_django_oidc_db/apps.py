@@ -1,9 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class MozillaDjangoOidcDbConfig(AppConfig):
     name = "mozilla_django_oidc_db"
+    # the admin's heading for the providers and clients (the label stays the same)
+    verbose_name = _("OpenID Connect")
     default_auto_field = "django.db.models.AutoField"
 
     def ready(self) -> None:
