@@ -2,7 +2,8 @@
 
 Environment:
 - ``DB=postgres`` runs on PostgreSQL (``PGHOST``/``PGPORT``/``PGUSER``/``PGDATABASE``,
-  default 127.0.0.1:5432, user ``postgres``, database ``test``); SQLite otherwise.
+  default 127.0.0.1:5432, user ``postgres``, database ``test``); ``DB=mysql`` on
+  MySQL/MariaDB (``MYSQL_*``); SQLite otherwise.
 - ``CACHE=redis`` uses Redis at ``REDIS_URL`` (default redis://127.0.0.1:6379/0) as the
   shared cache; a local-memory cache otherwise.
 """
@@ -74,6 +75,21 @@ if os.environ.get("DB") == "postgres":
             "PASSWORD": os.environ.get("PGPASSWORD", ""),
             "NAME": os.environ.get("PGDATABASE", "test"),
             "TEST": {"NAME": os.environ.get("PGTESTDATABASE", "test_oidcdb")},
+        }
+    }
+elif os.environ.get("DB") == "mysql":
+    # MySQL/MariaDB (needs the mysqlclient package): root without a password on
+    # 127.0.0.1:3306 by default, as on this project's machines
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "HOST": os.environ.get("MYSQL_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("MYSQL_PORT", "3306"),
+            "USER": os.environ.get("MYSQL_USER", "root"),
+            "PASSWORD": os.environ.get("MYSQL_PASSWORD", ""),
+            "NAME": os.environ.get("MYSQL_DATABASE", "test"),
+            "OPTIONS": {"charset": "utf8mb4"},
+            "TEST": {"NAME": "test_oidcdb_mysql", "CHARSET": "utf8mb4"},
         }
     }
 else:
