@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins: list[str] = ["tests.op_fixtures", "tests.admin_fixtures"]
+pytest_plugins: list[str] = ["tests.op_fixtures", "tests.admin_fixtures", "tests.mock_op"]
 
 
 @pytest.fixture(autouse=True)

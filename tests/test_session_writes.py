@@ -1,7 +1,8 @@
 """What a login keeps in the session is written only when the login succeeds."""
 
-import pytest
 from django.contrib.auth import get_user_model
+
+import pytest
 
 from mozilla_django_oidc_db.session import (
     ACCESS_TOKEN_SESSION_KEY,
@@ -9,12 +10,7 @@ from mozilla_django_oidc_db.session import (
     ISSUER_SESSION_KEY,
     SUBJECT_SESSION_KEY,
 )
-from tests.test_query_budget import (  # noqa: F401 - the fixture is used by name
-    ISSUER,
-    admin_client_config,
-    answer_at_the_op,
-    start_login,
-)
+from tests.mock_op import ISSUER, answer_at_the_op, start_login
 
 
 @pytest.fixture
