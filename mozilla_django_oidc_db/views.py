@@ -405,6 +405,19 @@ def end_session_url(request: HttpRequest, post_logout_redirect_uri: str) -> str 
     return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
 
 
+def provider_logout_url(request: HttpRequest) -> str:
+    """For upstream's ``OIDC_OP_LOGOUT_URL_METHOD``: end the session at the provider too.
+
+    With ``OIDC_OP_LOGOUT_URL_METHOD = "mozilla_django_oidc_db.views.provider_logout_url"``
+    mozilla-django-oidc's logout view (``oidc_logout``) sends a user who logged in with
+    OIDC to the provider's end-session endpoint, which sends them back to
+    ``LOGOUT_REDIRECT_URL``; anyone else goes straight to ``LOGOUT_REDIRECT_URL``.
+    """
+    after_logout = resolve_url(getattr(settings, "LOGOUT_REDIRECT_URL", None) or "/")
+    url = end_session_url(request, request.build_absolute_uri(after_logout))
+    return url or after_logout
+
+
 @method_decorator([csrf_protect, never_cache], name="dispatch")
 class AdminLogoutView(View):
     """The admin's "Log out" that also ends the session at the identity provider.
@@ -449,6 +462,7 @@ __all__ = [
     "AdminLoginFailure",
     "AdminLogoutView",
     "end_session_url",
+    "provider_logout_url",
     "OIDCAuthenticationRequestInitView",
     "OIDCAuthenticationRequestView",
     "get_exception_message",

@@ -207,3 +207,29 @@ def test_end_session_url_needs_an_authenticated_user(admin_client_config):
     request.user = AnonymousUser()
 
     assert end_session_url(request, "http://testserver/admin/") is None
+
+
+class TestUpstreamLogoutView:
+    """mozilla-django-oidc's ``oidc_logout`` with ``provider_logout_url`` as its method."""
+
+    @pytest.fixture(autouse=True)
+    def logout_method(self, settings):
+        settings.OIDC_OP_LOGOUT_URL_METHOD = "mozilla_django_oidc_db.views.provider_logout_url"
+
+    def test_oidc_user_goes_to_the_end_session_endpoint(self, logged_in_with_oidc):
+        response = logged_in_with_oidc.post("/oidc/logout/")
+
+        assert response.status_code == 302
+        assert response.url.startswith(END_SESSION + "?")
+        params = query_of(response.url)
+        assert params["id_token_hint"] == ["the.id.token"]
+        assert params["post_logout_redirect_uri"] == ["http://testserver/admin/"]
+        assert "_auth_user_id" not in logged_in_with_oidc.session
+
+    def test_without_an_id_token_goes_to_logout_redirect_url(self, client, admin_client_config):
+        client.force_login(User.objects.create_user("pw-user"))
+
+        response = client.post("/oidc/logout/")
+
+        assert response.url == "/admin/"
+        assert "_auth_user_id" not in client.session
