@@ -25,6 +25,7 @@ from django.db import connection
 import pytest
 import requests
 
+from mozilla_django_oidc_db.models import OIDCClient
 from tests.op_fixtures import ADMIN_CLIENT_ID, default_clients
 
 pytestmark = [pytest.mark.e2e]
@@ -144,6 +145,17 @@ def test_login_started_on_one_process_ends_on_another(op, admin_oidc_client, app
         replay = requests.get(callback, allow_redirects=False, timeout=30, cookies=browser.cookies)
         assert replay.status_code in (302, 400)
         assert replay.headers.get("Location", "") != "/admin/"
+
+    # a change saved in the database is used by the next request of every process
+    OIDCClient.objects.filter(identifier="admin-oidc").update(enabled=False)
+    for app in (app_a, app_b):
+        response = requests.get(
+            f"{app}/oidc/authenticate/",
+            params={"next": "/admin/"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.headers["Location"] == "/admin/login/failure/", app
 
     alice = get_user_model().objects.get(username="alice")
     assert alice.is_staff and alice.is_superuser
