@@ -34,7 +34,7 @@ from django.views.generic import TemplateView, View
 import mozilla_django_oidc.views as upstream_views
 import requests
 
-from ._protocol.discovery import expected_issuer
+from ._protocol.discovery import DiscoveryError, expected_issuer, get_provider_metadata
 from ._protocol.http import provider_session
 from ._protocol.state import claim_state
 from .app_settings import oidcdb_settings
@@ -101,10 +101,14 @@ def _authorization_issuer_problem(request: HttpRequest) -> str | None:
     """RFC 9207 §2.4: the ``iss`` of an authorization response is the provider's issuer.
 
     A response from another issuer means the browser was sent here by a different
-    provider than the one the login started with (mix-up attack).
+    provider than the one the login started with (mix-up attack). A provider whose
+    discovery document says it sends ``iss`` must send it.
     """
     try:
-        issuer = expected_issuer(lookup_config(request).oidc_provider)
+        provider = lookup_config(request).oidc_provider
+        if "iss" not in request.GET:
+            return _missing_issuer_problem(provider)
+        issuer = expected_issuer(provider)
     except BadRequest:
         return None  # no client for this callback: upstream's flow refuses it
     except OIDCLoginFailed as exc:
@@ -112,6 +116,22 @@ def _authorization_issuer_problem(request: HttpRequest) -> str | None:
     if issuer is None or request.GET["iss"] == issuer:
         return None
     return "the authorization response comes from another issuer (RFC 9207)"
+
+
+def _missing_issuer_problem(provider) -> str | None:
+    if provider is None or not provider.oidc_op_discovery_endpoint:
+        return None  # nothing says the provider sends iss
+    try:
+        metadata = get_provider_metadata(provider)
+    except DiscoveryError:
+        # the ID token checks need the document too, unless the issuer is configured
+        return None
+    if metadata.document.get("authorization_response_iss_parameter_supported") is True:
+        return (
+            "the authorization response has no 'iss', although the provider says it "
+            "sends one (RFC 9207)"
+        )
+    return None
 
 
 class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackView):
@@ -150,7 +170,7 @@ class OIDCAuthenticationCallbackView(upstream_views.OIDCAuthenticationCallbackVi
                 _("This login link was already used. Please start the login again."),
             )
             return self.login_failure()
-        elif "iss" in request.GET and (problem := _authorization_issuer_problem(request)):
+        elif "code" in request.GET and (problem := _authorization_issuer_problem(request)):
             note_login_failure(request, problem)
             return self.login_failure()
         try:

@@ -622,3 +622,38 @@ def test_check_w003_without_database_access():
     """No database (or no table yet): no message, no crash."""
     assert run_checks(tags=["database"], databases=["default"]) == []
     assert run_checks(tags=["database"]) == []
+
+
+@pytest.fixture
+def provider_advertising_iss(provider, requests_mock):
+    """The provider found through discovery, which says it sends ``iss`` (RFC 9207 §3)."""
+    provider.oidc_op_discovery_endpoint = ISSUER + "/"
+    provider.save()
+    requests_mock.get(
+        f"{ISSUER}/.well-known/openid-configuration",
+        json={
+            "issuer": ISSUER,
+            "authorization_endpoint": AUTHORIZATION_ENDPOINT,
+            "token_endpoint": TOKEN_ENDPOINT,
+            "jwks_uri": JWKS_URI,
+            "authorization_response_iss_parameter_supported": True,
+        },
+    )
+    return provider
+
+
+def test_missing_iss_from_a_provider_that_sends_it_is_refused(
+    provider_advertising_iss, login, caplog
+):
+    login.provider_answers()
+
+    response = login.callback()
+
+    assert_refused(response, caplog, "has no 'iss', although the provider says it sends one")
+    assert not login.calls_to(TOKEN_ENDPOINT)
+
+
+def test_iss_from_a_provider_that_sends_it_is_accepted(provider_advertising_iss, login):
+    login.provider_answers()
+
+    assert login.callback(iss=ISSUER)["Location"] == "/admin/"
