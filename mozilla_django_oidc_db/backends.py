@@ -8,7 +8,6 @@ from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.signed_cookies import SessionStore as CookieStore
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import IntegrityError, transaction
@@ -380,4 +379,4 @@ class OIDCAuthenticationBackend(upstream_auth.OIDCAuthenticationBackend):
         return user
 
 
-__all__ = ["OIDCAuthenticationBackend", "AnonymousUser"]
+__all__ = ["OIDCAuthenticationBackend"]

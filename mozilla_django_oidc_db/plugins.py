@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, AnonymousUser
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -197,7 +197,7 @@ class UserClaimsMixin:
 def _mappable_field(user_model: type[models.Model], name: str) -> models.Field | None:
     try:
         field = user_model._meta.get_field(name)
-    except Exception:
+    except FieldDoesNotExist:
         return None
     if (
         not getattr(field, "concrete", False)
@@ -235,16 +235,19 @@ def _clean_mapped_value(field: models.Field, value: Any) -> Any:
                 f"the {field.max_length} the field holds.",
                 user_message=_("Your account data from the identity provider is too long."),
             )
-        if isinstance(field, models.EmailField) and value:
-            from django.core.validators import validate_email
-
-            try:
-                validate_email(value)
-            except Exception:
-                raise OIDCLoginFailed(
-                    f"The claim mapped to '{field.name}' is not an e-mail address.",
-                    user_message=_("Your account data from the identity provider is invalid."),
-                )
+        try:
+            # the field's own validators: EmailValidator for an EmailField, and so on
+            field.run_validators(value)
+        except ValidationError:
+            problem = (
+                "is not an e-mail address"
+                if isinstance(field, models.EmailField)
+                else "does not pass the field's validation"
+            )
+            raise OIDCLoginFailed(
+                f"The claim mapped to '{field.name}' {problem}.",
+                user_message=_("Your account data from the identity provider is invalid."),
+            )
         return value
     if isinstance(field, models.BooleanField):
         if not isinstance(value, bool):
@@ -255,7 +258,7 @@ def _clean_mapped_value(field: models.Field, value: Any) -> Any:
         return value
     try:
         return field.clean(value, None)
-    except Exception:
+    except ValidationError:
         raise OIDCLoginFailed(
             f"The claim mapped to '{field.name}' has a value the field does not accept.",
             user_message=_("Your account data from the identity provider is invalid."),

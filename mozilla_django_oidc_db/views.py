@@ -336,15 +336,14 @@ class OIDCAuthenticationRequestInitView(upstream_views.OIDCAuthenticationRequest
     def login_failure(self, reason: str, user_message) -> HttpResponseBase:
         logger.warning("OIDC login could not start: %s", reason)
         messages.error(self.request, user_message, fail_silently=True)
-        return HttpResponseRedirect(
-            resolve_url(self.get_settings_safely("LOGIN_REDIRECT_URL_FAILURE", "/"))
-        )
+        return HttpResponseRedirect(resolve_url(self._failure_url()))
 
-    def get_settings_safely(self, attr: str, default: Any) -> Any:
+    def _failure_url(self) -> str:
+        # the client may be what is wrong: then the site-wide failure URL
         try:
-            return self.plugin.get_setting(attr, default)
-        except Exception:
-            return default
+            return self.plugin.get_setting("LOGIN_REDIRECT_URL_FAILURE", "/")
+        except (ImproperlyConfigured, BadRequest):
+            return getattr(settings, "LOGIN_REDIRECT_URL_FAILURE", "/")
 
     @staticmethod
     def _validate_return_url(request: HttpRequest, return_url: str) -> None:
